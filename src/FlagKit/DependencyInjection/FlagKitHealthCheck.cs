@@ -6,7 +6,7 @@ namespace FlagKit.DependencyInjection;
 /// Reports the <see cref="FlagClient"/>'s status: Ready = Healthy, Stale = Degraded, Starting or Failed = Unhealthy,
 /// with the client's reason and the revision it serves.
 /// </summary>
-internal sealed class FlagKitHealthCheck(FlagClient client) : IHealthCheck
+internal sealed class FlagKitHealthCheck(FlagClient client, FlagKitStatusMonitor monitor) : IHealthCheck
 {
     /// <inheritdoc/>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -18,7 +18,7 @@ internal sealed class FlagKitHealthCheck(FlagClient client) : IHealthCheck
             ["revision"] = snapshot.Revision,
             ["flags"] = snapshot.FlagCount,
         };
-        string? reason = client.StatusReason;
+        string? reason = monitor.Detail;
         string description = reason is null ? $"FlagKit {client.Status} at revision {snapshot.Revision}" : $"FlagKit {client.Status} at revision {snapshot.Revision}: {reason}";
         HealthCheckResult result = client.Status switch
         {

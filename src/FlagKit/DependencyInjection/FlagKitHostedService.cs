@@ -12,6 +12,9 @@ namespace FlagKit.DependencyInjection;
 /// </summary>
 internal sealed partial class FlagKitHostedService : IHostedService
 {
+    // The source serves its cache exactly at StartTimeout; a little grace lets that land before the host goes on.
+    private static readonly TimeSpan StartGrace = TimeSpan.FromMilliseconds(250);
+
     private readonly IServiceProvider _services;
     private readonly IOptions<FlagKitOptions> _options;
     private readonly TimeProvider _time;
@@ -37,9 +40,15 @@ internal sealed partial class FlagKitHostedService : IHostedService
 
         try
         {
-            await client.WaitUntilReadyAsync(cancellationToken).WaitAsync(options.StartTimeout, _time, cancellationToken).ConfigureAwait(false);
+            // StartAsync waits for the first snapshot (from the server, or the disk cache after StartTimeout).
+            await client.StartAsync(cancellationToken).WaitAsync(options.StartTimeout + StartGrace, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
+        {
+            // Reported below.
+        }
+
+        if (client.Status != FlagClientStatus.Ready)
         {
             NotReady(_log, options.StartTimeout, client.Status);
         }
@@ -48,6 +57,6 @@ internal sealed partial class FlagKitHostedService : IHostedService
     /// <inheritdoc/>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(21, LogLevel.Warning, "FlagKit flags not ready after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive")]
+    [LoggerMessage(21, LogLevel.Warning, "FlagKit flags not from the server after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive")]
     private static partial void NotReady(ILogger logger, TimeSpan timeout, FlagClientStatus status);
 }

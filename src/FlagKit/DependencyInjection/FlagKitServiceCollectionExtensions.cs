@@ -1,5 +1,6 @@
 using FlagKit;
 using FlagKit.DependencyInjection;
+using FlagKit.Sources;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +56,7 @@ public static class FlagKitServiceCollectionExtensions
         services.AddOptions<FlagKitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlagKitOptions>, FlagKitOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<FlagKitStatusMonitor>();
         services.TryAddSingleton<FlagSource>(CreateSource);
         services.TryAddSingleton(CreateClient);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, FlagKitHostedService>());
@@ -102,6 +104,7 @@ public static class FlagKitServiceCollectionExtensions
                 LoggerFactory = loggers,
                 StartTimeout = options.StartTimeout,
             });
+        services.GetRequiredService<FlagKitStatusMonitor>().Watch(client);
         FlagKitSourceFactory.Start(client, loggers);
         return client;
     }

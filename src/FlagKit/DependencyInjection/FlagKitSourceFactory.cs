@@ -1,3 +1,4 @@
+using FlagKit.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace FlagKit.DependencyInjection;
@@ -6,10 +7,11 @@ namespace FlagKit.DependencyInjection;
 internal static partial class FlagKitSourceFactory
 {
     /// <summary>The file source for <see cref="FlagKitOptions.FlagsFile"/>.</summary>
-    public static FlagSource CreateFileSource(string path, TimeProvider time, ILoggerFactory? loggers) => new FileFlagSource(path);
+    public static FlagSource CreateFileSource(string path, TimeProvider time, ILoggerFactory? loggers) =>
+        new FileFlagSource(path, new FileFlagSourceOptions { TimeProvider = time, LoggerFactory = loggers });
 
     /// <summary>
-    /// Starts the client without blocking the resolving thread: a source connects in the background and reports
+    /// Starts the client (<see cref="FlagClient.StartAsync"/> waits for the first snapshot) without blocking the resolving thread: a source connects in the background and reports
     /// through the client's status, so a start failure is logged, never thrown into a constructor.
     /// </summary>
     public static void Start(FlagClient client, ILoggerFactory? loggers)

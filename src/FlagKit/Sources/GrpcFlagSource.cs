@@ -3,7 +3,6 @@ using System.Text.Json;
 using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
-using FlagKit.Sources;
 using FlagKit.Sources.Caching;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -11,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ProtoDocumentFailure = FlagKit.Protocol.V1.DocumentFailure;
 
-namespace FlagKit;
+namespace FlagKit.Sources;
 
 /// <summary>
 /// Keeps a <see cref="FlagClient"/> in sync with a FlagKit flag server over one long-lived gRPC stream, with a disk
@@ -60,6 +59,7 @@ public sealed class GrpcFlagSource : FlagSource
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
 
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ISnapshotSink? _sink;
     private Task _loop = Task.CompletedTask;
 
@@ -113,7 +113,11 @@ public sealed class GrpcFlagSource : FlagSource
     /// <summary>Counters and the last batch, for tests and diagnostics.</summary>
     internal GrpcSyncDiagnostics Diagnostics { get; } = new();
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Opens the stream in the background. The returned task completes when there is something to serve or nothing
+    /// more to wait for: the first batch from the server is applied, the start timeout passed (the disk cache, if
+    /// any, is then served), or the server refused this SDK. It never faults; failures show in the status.
+    /// </summary>
     internal override Task StartAsync(ISnapshotSink sink, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -131,7 +135,7 @@ public sealed class GrpcFlagSource : FlagSource
 
         CancellationToken lifetime = _lifetime.Token;
         _loop = Task.Run(() => RunAsync(sink, lifetime), CancellationToken.None);
-        return Task.CompletedTask;
+        return _started.Task;
     }
 
     /// <summary>Closes the stream and stops reconnecting. The client keeps its last snapshot.</summary>
@@ -153,6 +157,7 @@ public sealed class GrpcFlagSource : FlagSource
             // Expected on shutdown.
         }
 
+        _started.TrySetResult();
         _channel.Dispose();
         _lifetime.Dispose();
     }
@@ -186,6 +191,7 @@ public sealed class GrpcFlagSource : FlagSource
             // A bug here must not take the process down; the client keeps serving what it has.
             GrpcFlagSourceLog.LoopCrashed(_log, e);
             SetStatus(sink, FlagClientStatus.Failed, $"the sync loop stopped on an unexpected error: {e.Message}");
+            _started.TrySetResult();
         }
 
         try
@@ -210,6 +216,7 @@ public sealed class GrpcFlagSource : FlagSource
 
                 string serving = ServingDescription();
                 SetStatus(sink, FlagClientStatus.Failed, $"the server refused this SDK: {outcome.Message}. {serving}; retrying every {_options.FailedRetryDelay}.");
+                _started.TrySetResult();
                 // Slow, jittered in [50 %, 100 %] of the delay so that a fleet does not retry in step.
                 return TimeSpan.FromTicks((long)(_options.FailedRetryDelay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
 
@@ -401,6 +408,7 @@ public sealed class GrpcFlagSource : FlagSource
 
         await requests.WriteAsync(new SyncRequest { Ack = ack }, ct).ConfigureAwait(false);
         Diagnostics.LastAckedRevision = revision;
+        _started.TrySetResult();
         WriteCache(next);
     }
 
@@ -594,16 +602,23 @@ public sealed class GrpcFlagSource : FlagSource
             }
             else
             {
+                string cache = $"serving the disk cache (revision {_cachedHeader!.Revision}, written {_cachedHeader.WrittenAt:u})";
+                (status, reason) = _status == FlagClientStatus.Failed
+                    ? (FlagClientStatus.Failed, $"{StatusReasonOrEmpty()} Meanwhile {cache}.")
+                    : (FlagClientStatus.Stale, $"{cache} because {why}; retrying");
+                // Status first: the client treats a publish while Starting as Ready, and a cache is not Ready.
+                SetStatus(sink, status, reason, force: true);
                 _servingCache = true;
                 sink.Publish(_cachedSnapshot);
                 Diagnostics.ServedCache = true;
-                status = _status == FlagClientStatus.Failed ? FlagClientStatus.Failed : FlagClientStatus.Stale;
-                reason = $"serving the disk cache (revision {_cachedHeader!.Revision}, written {_cachedHeader.WrittenAt:u}) because {why}; retrying";
                 GrpcFlagSourceLog.ServingCache(_log, _cachedHeader.Revision, _cache!.FilePath);
+                _started.TrySetResult();
+                return;
             }
         }
 
         SetStatus(sink, status, reason, force: true);
+        _started.TrySetResult();
     }
 
     private void WriteCache(FlagSnapshot snapshot)

@@ -1,4 +1,4 @@
-namespace FlagKit;
+namespace FlagKit.Sources;
 
 /// <summary>Settings of a <see cref="GrpcFlagSource"/>: where the flag server is, who we are, how to reconnect.</summary>
 /// <remarks>

@@ -13,6 +13,7 @@ namespace FlagKit.Server.Tests.Sync;
 public sealed class GrpcFlagSourceTests
 {
     private readonly List<IAsyncDisposable> _disposables = [];
+    private volatile string? _lastStatusDetail;
 
     [TearDown]
     public async Task TearDown()
@@ -341,13 +342,14 @@ public sealed class GrpcFlagSourceTests
             FailedRetryDelay = TimeSpan.FromMinutes(10),
         });
         var client = new FlagClient(source);
+        client.StatusChanged += (_, e) => _lastStatusDetail = e.Detail;
         _disposables.Add(client);
         _disposables.Add(source);
         await client.StartAsync(CancellationToken.None);
         return (client, source);
     }
 
-    private static string? StatusReason(FlagClient client) => client.StatusReason;
+    private string? StatusReason(FlagClient client) => client.Status == FlagClientStatus.Failed ? _lastStatusDetail : null;
 
     internal static Document Flag(string key, bool on) => new()
     {
