@@ -1,26 +1,30 @@
+using FlagKit.Sources;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FlagKit.DependencyInjection;
 
 /// <summary>
-/// Reports the <see cref="FlagClient"/>'s status: Ready = Healthy, Stale = Degraded, Starting or Failed = Unhealthy,
-/// with the client's reason and the revision it serves.
+/// Reports the <see cref="FlagClient"/>'s status: Ready = Healthy, Stale = Degraded, Starting or Failed = Unhealthy
+/// (or the registration's failure status), with the reason and the revision it serves.
 /// </summary>
-internal sealed class FlagKitHealthCheck(FlagClient client, FlagKitStatusMonitor monitor) : IHealthCheck
+internal sealed class FlagKitHealthCheck(FlagClient client, FlagKitStatusMonitor monitor, FlagSource? source) : IHealthCheck
 {
     /// <inheritdoc/>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        FlagClientStatus status = client.Status;
         FlagSnapshot snapshot = client.Snapshot;
+        string? reason = source is GrpcFlagSource grpc && grpc.LastReported is { Status: { } reported, Detail: var detail } && reported == status
+            ? detail
+            : monitor.Detail;
         var data = new Dictionary<string, object>
         {
-            ["status"] = client.Status.ToString(),
+            ["status"] = status.ToString(),
             ["revision"] = snapshot.Revision,
             ["flags"] = snapshot.FlagCount,
         };
-        string? reason = monitor.Detail;
-        string description = reason is null ? $"FlagKit {client.Status} at revision {snapshot.Revision}" : $"FlagKit {client.Status} at revision {snapshot.Revision}: {reason}";
-        HealthCheckResult result = client.Status switch
+        string description = reason is null ? $"FlagKit {status} at revision {snapshot.Revision}" : $"FlagKit {status} at revision {snapshot.Revision}: {reason}";
+        HealthCheckResult result = status switch
         {
             FlagClientStatus.Ready => HealthCheckResult.Healthy(description, data),
             FlagClientStatus.Stale => HealthCheckResult.Degraded(description, data: data),

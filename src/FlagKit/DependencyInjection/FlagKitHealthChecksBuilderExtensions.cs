@@ -21,7 +21,7 @@ public static class FlagKitHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(new HealthCheckRegistration(
             name,
-            services => new FlagKitHealthCheck(services.GetRequiredService<FlagKit.FlagClient>(), services.GetRequiredService<FlagKitStatusMonitor>()),
+            services => new FlagKitHealthCheck(services.GetRequiredService<FlagKit.FlagClient>(), services.GetRequiredService<FlagKitStatusMonitor>(), services.GetService<FlagKit.Sources.FlagSource>()),
             failureStatus,
             tags));
     }

@@ -12,19 +12,14 @@ namespace FlagKit.DependencyInjection;
 /// </summary>
 internal sealed partial class FlagKitHostedService : IHostedService
 {
-    // The source serves its cache exactly at StartTimeout; a little grace lets that land before the host goes on.
-    private static readonly TimeSpan StartGrace = TimeSpan.FromMilliseconds(250);
-
     private readonly IServiceProvider _services;
     private readonly IOptions<FlagKitOptions> _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    public FlagKitHostedService(IServiceProvider services, IOptions<FlagKitOptions> options, TimeProvider time, ILoggerFactory? loggers = null)
+    public FlagKitHostedService(IServiceProvider services, IOptions<FlagKitOptions> options, ILoggerFactory? loggers = null)
     {
         _services = services;
         _options = options;
-        _time = time;
         _log = (ILogger?)loggers?.CreateLogger<FlagKitHostedService>() ?? NullLogger.Instance;
     }
 
@@ -40,12 +35,13 @@ internal sealed partial class FlagKitHostedService : IHostedService
 
         try
         {
-            // StartAsync waits for the first snapshot (from the server, or the disk cache after StartTimeout).
-            await client.StartAsync(cancellationToken).WaitAsync(options.StartTimeout + StartGrace, _time, cancellationToken).ConfigureAwait(false);
+            // StartAsync waits for the first snapshot (from the server, or the disk cache after StartTimeout),
+            // bounded by the client's own start timeout; it does not throw on timeout.
+            await client.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Reported below.
+            // The client logged and reported it; the host starts anyway.
         }
 
         if (client.Status != FlagClientStatus.Ready)

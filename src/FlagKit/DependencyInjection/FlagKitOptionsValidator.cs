@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace FlagKit.DependencyInjection;
 
 /// <summary>Checks <see cref="FlagKitOptions"/> at start and says, per setting, what is wrong.</summary>
-internal sealed class FlagKitOptionsValidator : IValidateOptions<FlagKitOptions>
+/// <param name="customSource">True when the application registered its own <see cref="Sources.FlagSource"/>: then neither a server nor a file is required.</param>
+internal sealed class FlagKitOptionsValidator(bool customSource = false) : IValidateOptions<FlagKitOptions>
 {
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, FlagKitOptions options)
@@ -11,7 +12,7 @@ internal sealed class FlagKitOptionsValidator : IValidateOptions<FlagKitOptions>
         var errors = new List<string>();
         bool hasServer = !string.IsNullOrWhiteSpace(options.ServerUrl);
         bool hasFile = !string.IsNullOrWhiteSpace(options.FlagsFile);
-        if (hasServer == hasFile)
+        if (hasServer == hasFile && !(customSource && !hasServer))
         {
             errors.Add(hasServer
                 ? "FlagKit: set either ServerUrl or FlagsFile, not both."

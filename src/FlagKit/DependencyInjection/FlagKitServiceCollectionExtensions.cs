@@ -27,6 +27,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </remarks>
 public static class FlagKitServiceCollectionExtensions
 {
+    private static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>Adds FlagKit with options bound from a configuration section (usually <c>"FlagKit"</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section to bind <see cref="FlagKitOptions"/> from.</param>
@@ -54,7 +56,8 @@ public static class FlagKitServiceCollectionExtensions
     private static IServiceCollection AddFlagKitCore(this IServiceCollection services)
     {
         services.AddOptions<FlagKitOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlagKitOptions>, FlagKitOptionsValidator>());
+        bool customSource = services.Any(d => d.ServiceType == typeof(FlagSource));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlagKitOptions>, FlagKitOptionsValidator>(_ => new FlagKitOptionsValidator(customSource)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FlagKitStatusMonitor>();
         services.TryAddSingleton<FlagSource>(CreateSource);
@@ -102,7 +105,8 @@ public static class FlagKitServiceCollectionExtensions
             {
                 TimeProvider = services.GetRequiredService<TimeProvider>(),
                 LoggerFactory = loggers,
-                StartTimeout = options.StartTimeout,
+                // The source serves its disk cache at StartTimeout; the grace lets the client's start see it land.
+                StartTimeout = options.StartTimeout + StartGrace,
             });
         services.GetRequiredService<FlagKitStatusMonitor>().Watch(client);
         FlagKitSourceFactory.Start(client, loggers);

@@ -110,6 +110,22 @@ public sealed class GrpcFlagSource : FlagSource
     /// <summary>The disk cache file, or <see langword="null"/> when caching is off.</summary>
     public string? CacheFilePath => _cache?.FilePath;
 
+    /// <summary>
+    /// The status this source last reported and why. The client raises <c>StatusChanged</c> only when the status
+    /// changes, so a new reason for the same status (e.g. still Starting, now because the server is unreachable)
+    /// is read here by the health check.
+    /// </summary>
+    internal (FlagClientStatus? Status, string? Detail) LastReported
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_status, _statusReason);
+            }
+        }
+    }
+
     /// <summary>Counters and the last batch, for tests and diagnostics.</summary>
     internal GrpcSyncDiagnostics Diagnostics { get; } = new();
 
