@@ -1,4 +1,5 @@
 using System.Globalization;
+using FlagKit.Versioning;
 
 namespace FlagKit.Evaluation;
 
@@ -6,18 +7,20 @@ namespace FlagKit.Evaluation;
 /// One context attribute: its text, its number when it is one, and its IP address parsed on first use.
 /// </summary>
 /// <remarks>
-/// Created when the context is built. The IP cache is filled lazily by whichever evaluation needs it first; two
+/// Created when the context is built. The IP and version caches are filled lazily by whichever evaluation needs it first; two
 /// threads racing to fill it write identical values, and the state is published after the value with a volatile
 /// write, so a reader that sees the state set also sees the value.
 /// </remarks>
 internal sealed class AttributeValue
 {
-    private const int IpUnknown = 0;
-    private const int IpValid = 1;
-    private const int IpInvalid = 2;
+    private const int Unknown = 0;
+    private const int Valid = 1;
+    private const int Invalid = 2;
 
     private int _ipState;
     private IpValue _ip;
+    private int _versionState;
+    private SemanticVersion _version;
 
     private AttributeValue(string text, double number, bool isNumber)
     {
@@ -52,23 +55,45 @@ internal sealed class AttributeValue
     public bool TryGetIp(out IpValue ip)
     {
         var state = Volatile.Read(ref _ipState);
-        if (state == IpUnknown)
+        if (state == Unknown)
         {
             if (IpValue.TryParse(Text, out var parsed))
             {
                 _ip = parsed;
-                Volatile.Write(ref _ipState, IpValid);
+                Volatile.Write(ref _ipState, Valid);
             }
             else
             {
-                Volatile.Write(ref _ipState, IpInvalid);
+                Volatile.Write(ref _ipState, Invalid);
             }
 
             state = _ipState;
         }
 
         ip = _ip;
-        return state == IpValid;
+        return state == Valid;
+    }
+
+    public bool TryGetVersion(out SemanticVersion version)
+    {
+        var state = Volatile.Read(ref _versionState);
+        if (state == Unknown)
+        {
+            if (SemanticVersion.TryParse(Text, out var parsed))
+            {
+                _version = parsed;
+                Volatile.Write(ref _versionState, Valid);
+            }
+            else
+            {
+                Volatile.Write(ref _versionState, Invalid);
+            }
+
+            state = _versionState;
+        }
+
+        version = _version;
+        return state == Valid;
     }
 
     /// <summary>Reads the value as a date: ISO 8601 text (UTC unless it says otherwise) or a number of Unix seconds.</summary>

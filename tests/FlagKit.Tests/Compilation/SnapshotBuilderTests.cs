@@ -88,10 +88,31 @@ public sealed class SnapshotBuilderTests
         ["account targeted twice",
             TestDocuments.FileJson(TestDocuments.BoolFlag("f", """ "targets": { "on": ["42"], "off": ["42"] } """)),
             "flag 'f' at $.flags[0].targets.off[0]: account '42' is already a target of variant 'on'"],
+        ["bad semver operand",
+            TestDocuments.FileJson(TestDocuments.BoolFlag("f", """ "rules": [ { "conditions": [ { "attribute": "clientVersion", "op": "semverGte", "values": ["3.x"] } ], "variant": "on" } ] """)),
+            "flag 'f' at $.flags[0].rules[0].conditions[0].values[0]: " + SemverError("3.x")],
+        ["bad semver range",
+            TestDocuments.FileJson(TestDocuments.BoolFlag("f", """ "rules": [ { "conditions": [ { "attribute": "clientVersion", "op": "semverRange", "values": [">=banana"] } ], "variant": "on" } ] """)),
+            "flag 'f' at $.flags[0].rules[0].conditions[0].values[0]: " + RangeError(">=banana")],
+        ["version flag with a non-version value",
+            TestDocuments.FileJson("""{ "key": "calc", "kind": "version", "on": true, "variants": { "v2": "2.0.0", "v3": "three" }, "offVariant": "v2", "defaultRule": { "variant": "v2" } }"""),
+            "flag 'calc' at $.flags[0].variants.v3: a version flag's variant must be a semantic version string (e.g. \"2.3.0\"), found the string \"three\""],
         ["duplicate rule id",
             TestDocuments.FileJson(TestDocuments.BoolFlag("f", """ "rules": [ { "id": "a", "conditions": [], "variant": "on" }, { "id": "a", "conditions": [], "variant": "off" } ] """)),
             "flag 'f' at $.flags[0].rules[1].id: duplicate rule id 'a'"],
     ];
+
+    private static string SemverError(string text)
+    {
+        FlagKit.Versioning.SemanticVersion.TryParse(text, out _, out var error);
+        return error!;
+    }
+
+    private static string RangeError(string text)
+    {
+        FlagKit.Versioning.VersionRange.TryParse(text, out _, out var error);
+        return error!;
+    }
 
     private static IEnumerable<TestCaseData> BadFileCases() => BadFiles.Select(c => new TestCaseData(c[1], c[2]).SetArgDisplayNames((string)c[0]));
 

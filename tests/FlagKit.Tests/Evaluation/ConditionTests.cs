@@ -58,6 +58,21 @@ public sealed class ConditionTests
         ["signup", "after", """["2026-06-01T00:00:00Z"]""", 1780272000.0 - 1, false],
         ["signup", "after", """["2026-06-01T00:00:00Z"]""", 1780272000.0 + 1, true],
         ["signup", "after", """["2026-06-01T00:00:00Z"]""", "someday", false],
+        ["clientVersion", "semverEq", """["3.2.0"]""", "3.2.0", true],
+        ["clientVersion", "semverEq", """["3.2.0"]""", "3.2.0+build.7", true],
+        ["clientVersion", "semverEq", """["3.2.0"]""", "3.2.1", false],
+        ["clientVersion", "semverLt", """["3.2.0"]""", "3.2.0-rc.1", true],
+        ["clientVersion", "semverLt", """["3.2.0"]""", "3.2.0", false],
+        ["clientVersion", "semverLte", """["3.2.0"]""", "3.2.0", true],
+        ["clientVersion", "semverGt", """["3.2.0"]""", "3.10.0", true],
+        ["clientVersion", "semverGt", """["3.2.0"]""", "3.2.0", false],
+        ["clientVersion", "semverGte", """["3.2.0"]""", "3.2.0", true],
+        ["clientVersion", "semverGte", """["3.2.0"]""", "not.a.version", false],
+        ["clientVersion", "semverRange", """[">=2.3.0 <4.0.0"]""", "3.9.9", true],
+        ["clientVersion", "semverRange", """[">=2.3.0 <4.0.0"]""", "4.0.0", false],
+        ["clientVersion", "semverRange", """["^3.1.0", "~1.4.0"]""", "1.4.7", true],
+        ["clientVersion", "semverRange", """["^3.1.0", "~1.4.0"]""", "1.5.0", false],
+        ["calcVer", "semverGte", """["2.0.0"]""", "2.1.0", true],
     ];
 
     private static IEnumerable<TestCaseData> MatchCases() =>
