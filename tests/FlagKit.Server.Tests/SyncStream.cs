@@ -42,7 +42,15 @@ public sealed class SyncStream : IDisposable
         };
         hello.ProtocolVersions.AddRange(protocols ?? [1]);
         hello.SchemaVersions.AddRange(schemas ?? [1]);
-        await stream._call.RequestStream.WriteAsync(new SyncRequest { Hello = hello });
+        try
+        {
+            await stream._call.RequestStream.WriteAsync(new SyncRequest { Hello = hello });
+        }
+        catch (RpcException)
+        {
+            // The server refused the call before Hello went out (e.g. a bad key); reading reports its status.
+        }
+
         return stream;
     }
 
