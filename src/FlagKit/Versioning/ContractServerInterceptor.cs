@@ -16,8 +16,9 @@ namespace FlagKit.Versioning;
 /// refusal code) in the trailers, so the client can retry without guessing.
 /// </para>
 /// <para>
-/// Handlers may still write their own response headers: the answer is merged into them. When the handler does not,
-/// the answer is sent before the first response message. Thread-safe; one instance serves every call.
+/// The answer goes in the response headers, sent before the first response message (streaming) or with the
+/// response (unary), and always in the trailers too. A handler that sends its own response headers first still
+/// works: the answer then reaches the client in the trailers only. Thread-safe; one instance serves every call.
 /// </para>
 /// </remarks>
 public sealed class ContractServerInterceptor : Interceptor
@@ -47,9 +48,9 @@ public sealed class ContractServerInterceptor : Interceptor
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var call = Negotiate(context);
-        var response = await continuation(request, call).ConfigureAwait(false);
-        await call.EnsureAnswerSentAsync().ConfigureAwait(false);
+        var answer = Negotiate(context);
+        var response = await continuation(request, context).ConfigureAwait(false);
+        await answer.SendAsync().ConfigureAwait(false);
         return response;
     }
 
@@ -57,9 +58,9 @@ public sealed class ContractServerInterceptor : Interceptor
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var call = Negotiate(context);
-        var response = await continuation(requestStream, call).ConfigureAwait(false);
-        await call.EnsureAnswerSentAsync().ConfigureAwait(false);
+        var answer = Negotiate(context);
+        var response = await continuation(requestStream, context).ConfigureAwait(false);
+        await answer.SendAsync().ConfigureAwait(false);
         return response;
     }
 
@@ -67,21 +68,21 @@ public sealed class ContractServerInterceptor : Interceptor
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var call = Negotiate(context);
-        await continuation(request, new AnsweringStreamWriter<TResponse>(responseStream, call), call).ConfigureAwait(false);
-        await call.EnsureAnswerSentAsync().ConfigureAwait(false);
+        var answer = Negotiate(context);
+        await continuation(request, new AnsweringStreamWriter<TResponse>(responseStream, answer), context).ConfigureAwait(false);
+        await answer.SendAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var call = Negotiate(context);
-        await continuation(requestStream, new AnsweringStreamWriter<TResponse>(responseStream, call), call).ConfigureAwait(false);
-        await call.EnsureAnswerSentAsync().ConfigureAwait(false);
+        var answer = Negotiate(context);
+        await continuation(requestStream, new AnsweringStreamWriter<TResponse>(responseStream, answer), context).ConfigureAwait(false);
+        await answer.SendAsync().ConfigureAwait(false);
     }
 
-    private NegotiatedServerCallContext Negotiate(ServerCallContext context)
+    private PendingAnswer Negotiate(ServerCallContext context)
     {
         var name = _negotiator.Contract.Name;
         var offer = ReadAll(context.RequestHeaders, ContractWire.OfferKey(name));
@@ -109,7 +110,24 @@ public sealed class ContractServerInterceptor : Interceptor
         }
 
         context.UserState[ContractGrpcExtensions.UserStateKey(name)] = result;
-        return NegotiatedServerCallContext.Wrap(context, entries);
+
+        // The trailers always carry the answer; the headers carry it too unless the handler sends its own first.
+        foreach (var entry in entries)
+        {
+            context.ResponseTrailers.Add(entry.Key, entry.Value);
+        }
+
+        // Several contract interceptors on one call share one pending answer, so the headers carry all of them.
+        if (context.UserState.TryGetValue(PendingAnswer.Key, out var existing) && existing is PendingAnswer pending)
+        {
+            pending.Add(entries);
+            return pending;
+        }
+
+        pending = new PendingAnswer(context);
+        pending.Add(entries);
+        context.UserState[PendingAnswer.Key] = pending;
+        return pending;
     }
 
     // A value sent as several entries (HTTP/2 allows repeating a header) is read as one comma-separated list.
@@ -127,7 +145,7 @@ public sealed class ContractServerInterceptor : Interceptor
         return value;
     }
 
-    private sealed class AnsweringStreamWriter<T>(IServerStreamWriter<T> inner, NegotiatedServerCallContext call) : IServerStreamWriter<T>
+    private sealed class AnsweringStreamWriter<T>(IServerStreamWriter<T> inner, PendingAnswer answer) : IServerStreamWriter<T>
     {
         public WriteOptions? WriteOptions
         {
@@ -137,8 +155,51 @@ public sealed class ContractServerInterceptor : Interceptor
 
         public async Task WriteAsync(T message)
         {
-            await call.EnsureAnswerSentAsync().ConfigureAwait(false);
+            await answer.SendAsync().ConfigureAwait(false);
             await inner.WriteAsync(message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The answer entries of every contract negotiated on a call, sent once as response headers.</summary>
+    private sealed class PendingAnswer(ServerCallContext context)
+    {
+        public static readonly object Key = new();
+
+        private readonly List<KeyValuePair<string, string>> _entries = [];
+        private int _sent;
+
+        public void Add(IEnumerable<KeyValuePair<string, string>> entries)
+        {
+            lock (_entries)
+            {
+                _entries.AddRange(entries);
+            }
+        }
+
+        public async Task SendAsync()
+        {
+            if (Interlocked.Exchange(ref _sent, 1) == 1)
+            {
+                return;
+            }
+
+            var headers = new Metadata();
+            lock (_entries)
+            {
+                foreach (var entry in _entries)
+                {
+                    headers.Add(entry.Key, entry.Value);
+                }
+            }
+
+            try
+            {
+                await context.WriteResponseHeadersAsync(headers).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // The handler sent its own response headers first; the trailers carry the answer.
+            }
         }
     }
 }

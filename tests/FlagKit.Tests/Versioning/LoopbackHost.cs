@@ -30,6 +30,7 @@ internal sealed class LoopbackHost : IAsyncDisposable
         {
             services.AddGrpc(options =>
             {
+                options.EnableDetailedErrors = true;
                 foreach (var interceptor in interceptors)
                 {
                     options.Interceptors.Add<InterceptorSlot>(interceptor);
