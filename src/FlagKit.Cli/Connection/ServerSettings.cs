@@ -40,13 +40,14 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
     /// <param name="environmentFlag">The <c>--env</c> value, if given.</param>
     /// <param name="configFlag">The <c>--config</c> value, if given.</param>
     /// <param name="variables">The process environment variables.</param>
+    /// <param name="defaultConfigPath">The config file read when none is named; <see cref="DefaultConfigPath"/> when null.</param>
     /// <returns>The resolved settings.</returns>
     public static ServerSettings Resolve(
-        string? urlFlag, string? keyFlag, string? environmentFlag, string? configFlag, IDictionary variables)
+        string? urlFlag, string? keyFlag, string? environmentFlag, string? configFlag, IDictionary variables, string? defaultConfigPath = null)
     {
         var configPath = Blank(configFlag) ?? Blank(variables[ConfigVariable] as string);
         var explicitConfig = configPath is not null;
-        configPath ??= DefaultConfigPath();
+        configPath ??= defaultConfigPath ?? DefaultConfigPath();
 
         ConfigFile? config = null;
         if (configPath is not null)
