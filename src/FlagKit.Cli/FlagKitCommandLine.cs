@@ -70,7 +70,7 @@ internal static class FlagKitCommandLine
             var path = command == root ? "flagkit" : "flagkit " + string.Join(" ", CommandPath(command));
             var message = parse.UnmatchedTokens.Count > 0
                 ? $"unknown command or argument '{parse.UnmatchedTokens[0]}'"
-                : parse.Errors[0].Message.TrimEnd('.');
+                : System.Text.RegularExpressions.Regex.Replace(parse.Errors[0].Message, @"\s*\n\s*", " ").TrimEnd('.');
             var more = parse.UnmatchedTokens.Count == 0 && parse.Errors.Count > 1 ? $" (and {parse.Errors.Count - 1} more problem{(parse.Errors.Count > 2 ? "s" : "")})" : "";
             await error.WriteLineAsync($"flagkit: {message}{more}; see '{path} --help'.");
             return ExitCodes.Usage;

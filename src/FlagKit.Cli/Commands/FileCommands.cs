@@ -160,6 +160,12 @@ internal static class FileCommands
             throw new CommandFailedException(ExitCodes.Usage, $"flags file '{file.FullName}' does not exist.");
         }
 
+        // Editors on Windows like to start UTF-8 files with a byte order mark; JSON has no place for one.
+        if (bytes.AsSpan().StartsWith(Utf8Bom))
+        {
+            bytes = bytes[Utf8Bom.Length..];
+        }
+
         try
         {
             var parsed = FlagJson.ParseFile(bytes, file.Name);
@@ -177,6 +183,8 @@ internal static class FileCommands
 
         return bytes;
     }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     private static Task<WriteResponse> DryRunAsync(CommandContext context, byte[] bytes, bool prune)
     {

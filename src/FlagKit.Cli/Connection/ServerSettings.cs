@@ -114,8 +114,10 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
         {
             try
             {
+                var bytes = File.ReadAllBytes(path);
+                var json = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes.AsMemory(3) : bytes.AsMemory();
                 using var document = JsonDocument.Parse(
-                    File.ReadAllBytes(path),
+                    json,
                     new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)

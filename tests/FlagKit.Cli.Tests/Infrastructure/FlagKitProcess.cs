@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 
 namespace FlagKit.Cli.Tests.Infrastructure;
@@ -24,8 +25,7 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr, str
 }
 
 /// <summary>
-/// Runs the real, built <c>flagkit</c> (<c>dotnet FlagKit.Cli.dll</c>, copied next to this test assembly by the
-/// project reference), with stdin/stdout redirected (so: not a terminal), a clean environment (no FLAGKIT_*
+/// Runs the real, built <c>flagkit</c> (<c>dotnet FlagKit.Cli.dll</c> in the CLI project's output), with stdin/stdout redirected (so: not a terminal), a clean environment (no FLAGKIT_*
 /// variables, a HOME of its own so no user config file is read), and a timeout.
 /// </summary>
 internal static class FlagKitProcess
@@ -102,9 +102,21 @@ internal static class FlagKitProcess
     /// <summary>A home directory with nothing in it, shared by every run of this test process.</summary>
     public static string IsolatedHome { get; } = Directory.CreateTempSubdirectory("flagkit-cli-home-").FullName;
 
+    /// <summary>An address nothing listens on: a loopback port bound, then released.</summary>
+    public static string ClosedPortUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
+    }
+
+    /// <summary>The CLI's own build output (src/FlagKit.Cli/bin/{Configuration}/{tfm}), built by the project reference.</summary>
     private static string Locate()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "FlagKit.Cli.dll");
+        var path = typeof(FlagKitProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "FlagKitCliPath").Value!;
         if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
         {
             throw new InvalidOperationException($"the built CLI is not at {path} (with its runtimeconfig.json); build tests/FlagKit.Cli.Tests.");
