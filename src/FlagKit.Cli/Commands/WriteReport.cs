@@ -61,26 +61,39 @@ internal static class WriteReport
     /// <summary>One block per change: <c>~ flag checkout-v2 updated: on: false -> true</c> then its field changes.</summary>
     public static void WriteChanges(WriteResponse response, TextWriter writer)
     {
-        foreach (var change in response.Changes)
+        // Unchanged documents (a whole file applied, say) are left out: what matters is what moves.
+        foreach (var change in response.Changes.Where(c => c.Action != "unchanged"))
         {
             var mark = change.Action switch
             {
                 "created" => "+",
                 "archived" => "-",
-                "unchanged" => "=",
                 _ => "~",
             };
-            var summary = change.Summary.Length > 0 ? ": " + change.Summary : "";
-            writer.WriteLine($"{mark} {KindName(change.Kind)} {change.Key} {change.Action}{summary}");
+            var summary = change.Summary;
+            if (summary.StartsWith(change.Action + " ", StringComparison.Ordinal))
+            {
+                // "created bool flag: ..." after "created": say it once.
+                summary = summary[(change.Action.Length + 1)..];
+            }
+
+            writer.WriteLine($"{mark} {KindName(change.Kind)} {change.Key} {change.Action}{(summary.Length > 0 ? ": " + summary : "")}");
             if (change.Action != "updated")
             {
                 continue;
             }
 
-            foreach (var field in DocumentDiff.Compare(change.BeforeJson.Memory, change.AfterJson.Memory))
+            var fields = DocumentDiff.Compare(change.BeforeJson.Memory, change.AfterJson.Memory)
+                .Select(f => $"{(f.Path.StartsWith("$.", StringComparison.Ordinal) ? f.Path[2..] : f.Path)}: {DocumentDiff.Render(f.Before)} {Format.Arrow} {DocumentDiff.Render(f.After)}")
+                .ToList();
+            if (fields.Count == 1 && fields[0] == summary)
             {
-                var path = field.Path.StartsWith("$.", StringComparison.Ordinal) ? field.Path[2..] : field.Path;
-                writer.WriteLine($"    {path}: {DocumentDiff.Render(field.Before)} {Format.Arrow} {DocumentDiff.Render(field.After)}");
+                continue;
+            }
+
+            foreach (var field in fields)
+            {
+                writer.WriteLine("    " + field);
             }
         }
     }

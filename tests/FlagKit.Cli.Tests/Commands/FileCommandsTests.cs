@@ -41,7 +41,7 @@ public sealed class FileCommandsTests
         Assert.That(human.Stdout, Does.Contain("~ flag checkout-v2 updated")
             .And.Contain("    defaultRule.split.variants[0].weight: 5 → 25")
             .And.Contain("~ flag wallet-b updated")
-            .And.Contain("    on: false → true")
+            .And.Contain("on: false → true")
             .And.Contain("+ flag search-v3 created")
             .And.Contain($"--expected-revision {revision}"));
         Assert.That(human.Stdout, Does.Not.Contain("legacy-banner archived"), "without --prune nothing is archived");

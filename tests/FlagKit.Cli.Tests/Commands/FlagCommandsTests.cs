@@ -75,7 +75,7 @@ public sealed class FlagCommandsTests
         Assert.That((field.GetProperty("path").GetString(), field.GetProperty("before").GetBoolean(), field.GetProperty("after").GetBoolean()), Is.EqualTo(("$.on", false, true)));
 
         Assert.That(disable.ExitCode, Is.EqualTo(0), disable.ToString);
-        Assert.That(disable.Stdout, Does.Contain("~ flag wallet-b updated").And.Contain("    on: true → false").And.Contain($"{env.Name}: revision {before + 1} → {before + 2}"));
+        Assert.That(disable.Stdout, Does.Contain("~ flag wallet-b updated").And.Contain("on: true → false").And.Contain($"{env.Name}: revision {before + 1} → {before + 2}"));
         Assert.That((await env.FlagAsync("wallet-b")).GetProperty("on").GetBoolean(), Is.False);
     }
 
