@@ -1,0 +1,389 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FlagKit.Documents;
+using FlagKit.Evaluation;
+
+namespace FlagKit.Compilation;
+
+/// <summary>
+/// Validates one flag or segment document and compiles it. Checks everything that can be checked from the document
+/// alone and the segments it names; cross-flag checks (prerequisites exist, no cycles) are the assembler's.
+/// </summary>
+internal static class FlagCompiler
+{
+    /// <summary>Compiles a flag; returns null after adding every problem to <paramref name="errors"/>.</summary>
+    public static CompiledFlag? CompileFlag(FlagDocument flag, string path, SegmentResolver segments, DocumentErrors errors)
+    {
+        var before = errors.Count;
+        if (!KeySyntax.IsValid(flag.Key))
+        {
+            errors.Add($"{path}.key", KeySyntax.Problem(flag.Key, "flag"));
+        }
+
+        if (!Enum.IsDefined(flag.Kind))
+        {
+            errors.Add($"{path}.kind", $"unknown kind '{flag.Kind}'; known kinds: bool, string, number, json, version");
+        }
+
+        var variantIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var variants = new List<CompiledVariant>();
+        if (flag.Variants is null || flag.Variants.Count == 0)
+        {
+            errors.Add($"{path}.variants", "a flag needs at least one variant");
+        }
+        else
+        {
+            foreach (var (name, value) in flag.Variants)
+            {
+                var variantPath = $"{path}.variants.{name}";
+                if (string.IsNullOrEmpty(name) || name.Length > KeySyntax.MaxLength)
+                {
+                    errors.Add($"{path}.variants", $"a variant name must have 1 to {KeySyntax.MaxLength} characters");
+                    continue;
+                }
+
+                if (KindProblem(flag.Kind, value) is { } problem)
+                {
+                    errors.Add(variantPath, problem);
+                    continue;
+                }
+
+                variantIndex[name] = variants.Count;
+                variants.Add(new CompiledVariant(name, value.Clone()));
+            }
+        }
+
+        var offVariant = Variant(flag.OffVariant, $"{path}.offVariant", "offVariant", flag.Variants, variantIndex, errors);
+
+        if (flag.Tags is not null)
+        {
+            for (var i = 0; i < flag.Tags.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(flag.Tags[i]))
+                {
+                    errors.Add($"{path}.tags[{i}]", "a tag must not be empty");
+                }
+            }
+        }
+
+        var salt = flag.Salt ?? flag.Key ?? "";
+        var prerequisites = new List<CompiledPrerequisite>();
+        var prerequisiteList = flag.Prerequisites ?? [];
+        for (var i = 0; i < prerequisiteList.Count; i++)
+        {
+            var prerequisite = prerequisiteList[i];
+            var prerequisitePath = $"{path}.prerequisites[{i}]";
+            if (prerequisite is null)
+            {
+                errors.Add(prerequisitePath, "expected a prerequisite object, found null");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(prerequisite.Flag))
+            {
+                errors.Add($"{prerequisitePath}.flag", "the prerequisite flag key is missing");
+            }
+            else if (string.Equals(prerequisite.Flag, flag.Key, StringComparison.Ordinal))
+            {
+                errors.Add($"{prerequisitePath}.flag", "a flag cannot be its own prerequisite");
+            }
+
+            if (string.IsNullOrEmpty(prerequisite.Variant))
+            {
+                errors.Add($"{prerequisitePath}.variant", "the required variant is missing");
+            }
+
+            prerequisites.Add(new CompiledPrerequisite(prerequisite.Flag ?? "", prerequisite.Variant ?? ""));
+        }
+
+        Dictionary<string, int>? targets = null;
+        if (flag.Targets is { Count: > 0 })
+        {
+            targets = new Dictionary<string, int>(StringComparer.Ordinal);
+            var targetVariant = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (variant, accounts) in flag.Targets)
+            {
+                var targetPath = $"{path}.targets.{variant}";
+                var index = Variant(variant, targetPath, "target", flag.Variants, variantIndex, errors);
+                var list = accounts ?? [];
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var account = list[i];
+                    if (string.IsNullOrEmpty(account))
+                    {
+                        errors.Add($"{targetPath}[{i}]", "an account id must not be empty");
+                    }
+                    else if (targetVariant.TryGetValue(account, out var other))
+                    {
+                        errors.Add($"{targetPath}[{i}]", string.Equals(other, variant, StringComparison.Ordinal)
+                            ? $"account '{account}' is listed twice"
+                            : $"account '{account}' is already a target of variant '{other}'");
+                    }
+                    else
+                    {
+                        targetVariant[account] = variant;
+                        targets[account] = index;
+                    }
+                }
+            }
+        }
+
+        var segmentReferences = new HashSet<string>(StringComparer.Ordinal);
+        var rules = new List<CompiledRule>();
+        var ruleIds = new HashSet<string>(StringComparer.Ordinal);
+        var ruleList = flag.Rules ?? [];
+        for (var i = 0; i < ruleList.Count; i++)
+        {
+            var rule = ruleList[i];
+            var rulePath = $"{path}.rules[{i}]";
+            if (rule is null)
+            {
+                errors.Add(rulePath, "expected a rule object, found null");
+                continue;
+            }
+
+            var id = string.IsNullOrEmpty(rule.Id) ? i.ToString(CultureInfo.InvariantCulture) : rule.Id;
+            if (!ruleIds.Add(id))
+            {
+                errors.Add($"{rulePath}.id", $"duplicate rule id '{id}'");
+            }
+
+            var conditions = Conditions(rule.Conditions, $"{rulePath}.conditions", segments, errors, segmentReferences);
+            var serve = Serve(rule.Variant, rule.Split, rulePath, "rule", salt, flag.Variants, variantIndex, errors);
+            if (conditions is not null && serve is { } s)
+            {
+                rules.Add(new CompiledRule(id, conditions, s));
+            }
+        }
+
+        var defaultServe = flag.DefaultRule is null
+            ? Missing($"{path}.defaultRule", "the default rule is missing", errors)
+            : Serve(flag.DefaultRule.Variant, flag.DefaultRule.Split, $"{path}.defaultRule", "default rule", salt, flag.Variants, variantIndex, errors);
+
+        if (errors.Count != before)
+        {
+            return null;
+        }
+
+        return new CompiledFlag(flag, [.. variants], offVariant, [.. prerequisites], targets, [.. rules], defaultServe!.Value, [.. segmentReferences]);
+    }
+
+    /// <summary>Compiles a segment; returns null after adding every problem to <paramref name="errors"/>.</summary>
+    public static CompiledSegment? CompileSegment(SegmentDocument segment, string path, SegmentResolver segments, DocumentErrors errors)
+    {
+        var before = errors.Count;
+        if (!KeySyntax.IsValid(segment.Key))
+        {
+            errors.Add($"{path}.key", KeySyntax.Problem(segment.Key, "segment"));
+        }
+
+        var included = Accounts(segment.Included, $"{path}.included", errors);
+        var excluded = Accounts(segment.Excluded, $"{path}.excluded", errors);
+        var references = new HashSet<string>(StringComparer.Ordinal);
+        var rules = new List<Condition[]>();
+        var ruleList = segment.Rules ?? [];
+        for (var i = 0; i < ruleList.Count; i++)
+        {
+            if (ruleList[i] is null)
+            {
+                errors.Add($"{path}.rules[{i}]", "expected a rule object, found null");
+                continue;
+            }
+
+            if (Conditions(ruleList[i].Conditions, $"{path}.rules[{i}].conditions", segments, errors, references) is { } conditions)
+            {
+                rules.Add(conditions);
+            }
+        }
+
+        return errors.Count == before ? new CompiledSegment(segment, included, excluded, [.. rules], [.. references]) : null;
+    }
+
+    /// <summary>Whether a JSON value may be a variant of the kind; null when fine, else the problem.</summary>
+    public static string? KindProblem(FlagKind kind, JsonElement value)
+    {
+        var ok = kind switch
+        {
+            FlagKind.Bool => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+            FlagKind.String => value.ValueKind == JsonValueKind.String,
+            FlagKind.Number => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && double.IsFinite(d),
+            FlagKind.Version => value.ValueKind == JsonValueKind.String && VersionVariants.IsValid(value.GetString()),
+            _ => value.ValueKind != JsonValueKind.Undefined,
+        };
+        if (ok)
+        {
+            return null;
+        }
+
+        var expected = kind switch
+        {
+            FlagKind.Bool => "a boolean",
+            FlagKind.String => "a string",
+            FlagKind.Number => "a finite number",
+            FlagKind.Version => "a semantic version string (e.g. \"2.3.0\")",
+            _ => "a JSON value",
+        };
+        return $"a {kind.ToString().ToLowerInvariant()} flag's variant must be {expected}, found {ConditionCompiler.Describe(value)}";
+    }
+
+    private static Condition[]? Conditions(List<ConditionDocument>? documents, string path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
+    {
+        var list = documents ?? [];
+        var conditions = new Condition[list.Count];
+        var ok = true;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var condition = ConditionCompiler.Compile(list[i], $"{path}[{i}]", segments, errors, references);
+            if (condition is null)
+            {
+                ok = false;
+            }
+            else
+            {
+                conditions[i] = condition;
+            }
+        }
+
+        return ok ? conditions : null;
+    }
+
+    private static HashSet<string>? Accounts(List<string>? accounts, string path, DocumentErrors errors)
+    {
+        if (accounts is null || accounts.Count == 0)
+        {
+            return null;
+        }
+
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < accounts.Count; i++)
+        {
+            if (string.IsNullOrEmpty(accounts[i]))
+            {
+                errors.Add($"{path}[{i}]", "an account id must not be empty");
+            }
+            else if (!set.Add(accounts[i]))
+            {
+                errors.Add($"{path}[{i}]", $"account '{accounts[i]}' is listed twice");
+            }
+        }
+
+        return set;
+    }
+
+    private static int Variant(string? name, string path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add(path, $"the {what} variant is missing");
+            return -1;
+        }
+
+        if (index.TryGetValue(name, out var i))
+        {
+            return i;
+        }
+
+        // A declared variant with a bad value already has its own error; do not report it twice.
+        if (declared is null || !declared.ContainsKey(name))
+        {
+            var known = declared is null || declared.Count == 0 ? "none" : string.Join(", ", declared.Keys.Select(k => $"'{k}'"));
+            errors.Add(path, $"unknown variant '{name}' in {what}; the flag's variants are {known}");
+        }
+
+        return -1;
+    }
+
+    private static CompiledServe? Missing(string path, string message, DocumentErrors errors)
+    {
+        errors.Add(path, message);
+        return null;
+    }
+
+    private static CompiledServe? Serve(
+        string? variant,
+        SplitDocument? split,
+        string path,
+        string what,
+        string flagSalt,
+        Dictionary<string, JsonElement>? declared,
+        Dictionary<string, int> index,
+        DocumentErrors errors)
+    {
+        if ((variant is null) == (split is null))
+        {
+            errors.Add(path, $"a {what} serves exactly one of 'variant' and 'split'");
+            return null;
+        }
+
+        if (variant is not null)
+        {
+            var i = Variant(variant, $"{path}.variant", what, declared, index, errors);
+            return i < 0 ? null : new CompiledServe(i, null);
+        }
+
+        var before = errors.Count;
+        var splitPath = $"{path}.split";
+        var entries = split!.Variants ?? [];
+        if (entries.Count == 0)
+        {
+            errors.Add($"{splitPath}.variants", "a split needs at least one variant");
+            return null;
+        }
+
+        var bounds = new int[entries.Count];
+        var variants = new int[entries.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var total = 0;
+        var totalPercent = 0.0;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entryPath = $"{splitPath}.variants[{i}]";
+            var entry = entries[i];
+            if (entry is null)
+            {
+                errors.Add(entryPath, "expected a weighted variant, found null");
+                continue;
+            }
+
+            variants[i] = Variant(entry.Variant, $"{entryPath}.variant", "split", declared, index, errors);
+            if (!string.IsNullOrEmpty(entry.Variant) && !seen.Add(entry.Variant))
+            {
+                errors.Add($"{entryPath}.variant", $"variant '{entry.Variant}' appears twice in the split");
+            }
+
+            var basisPoints = Math.Round(entry.Weight * 100);
+            if (!double.IsFinite(entry.Weight) || entry.Weight < 0 || entry.Weight > 100)
+            {
+                errors.Add($"{entryPath}.weight", $"a weight is a percentage from 0 to 100, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
+            }
+            else if (Math.Abs((entry.Weight * 100) - basisPoints) > 1e-6)
+            {
+                errors.Add($"{entryPath}.weight", $"a weight must be in steps of 0.01 %, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            totalPercent += entry.Weight;
+            total += (int)Math.Clamp(basisPoints, 0, MurmurHash3.BucketCount);
+            bounds[i] = total;
+        }
+
+        if (errors.Count == before && total != MurmurHash3.BucketCount)
+        {
+            errors.Add($"{splitPath}.variants", $"split weights must sum to 100, found {Math.Round(totalPercent, 2).ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (split.BucketBy is { Length: 0 })
+        {
+            errors.Add($"{splitPath}.bucketBy", "bucketBy must name a context attribute");
+        }
+
+        if (errors.Count != before)
+        {
+            return null;
+        }
+
+        var salt = split.Salt ?? flagSalt;
+        var bucketBy = split.BucketBy is null ? AttributeRef.AccountId : AttributeRef.Of(split.BucketBy);
+        return new CompiledServe(-1, new CompiledSplit(bucketBy, Encoding.UTF8.GetBytes(salt + "/"), bounds, variants));
+    }
+}

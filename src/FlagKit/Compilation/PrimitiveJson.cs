@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace FlagKit.Compilation;
+
+/// <summary>Source-generated metadata for the primitive values the SDK writes as variant values (AOT-safe).</summary>
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(double))]
+internal sealed partial class PrimitiveJsonContext : JsonSerializerContext;
+
+/// <summary>Shortcuts to <see cref="PrimitiveJsonContext"/>.</summary>
+internal static class FlagKitJson
+{
+    public static JsonTypeInfo<bool> Bool => PrimitiveJsonContext.Default.Boolean;
+
+    public static JsonTypeInfo<string> String => PrimitiveJsonContext.Default.String;
+
+    public static JsonTypeInfo<double> Double => PrimitiveJsonContext.Default.Double;
+}

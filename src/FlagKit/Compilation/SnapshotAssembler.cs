@@ -1,0 +1,302 @@
+using FlagKit.Documents;
+using FlagKit.Evaluation;
+
+namespace FlagKit.Compilation;
+
+/// <summary>
+/// Puts a snapshot together from compiled documents it keeps and documents it compiles: orders segments by their
+/// references, detects segment and prerequisite cycles, checks prerequisites, and (lenient mode) falls back to the
+/// last good version of a document that fails.
+/// </summary>
+/// <remarks>One use per build; not thread safe.</remarks>
+internal sealed class SnapshotAssembler
+{
+    private readonly Dictionary<string, CompiledFlag> _flags;
+    private readonly Dictionary<string, CompiledSegment> _segments;
+    private readonly FlagSnapshot? _fallback;
+    private readonly List<DocumentFailure>? _failures;
+    private readonly List<FlagValidationError> _errors = [];
+    private readonly List<(SegmentDocument Document, string Path)> _segmentDocuments = [];
+    private readonly List<(FlagDocument Document, string Path)> _flagDocuments = [];
+
+    /// <param name="keptFlags">Compiled flags carried over unchanged (a delta), or empty.</param>
+    /// <param name="keptSegments">Compiled segments carried over unchanged, or empty.</param>
+    /// <param name="fallback">Lenient mode: where a failing document's last good version comes from. Null: strict.</param>
+    /// <param name="failures">Lenient mode: where failing documents are reported.</param>
+    public SnapshotAssembler(
+        Dictionary<string, CompiledFlag> keptFlags,
+        Dictionary<string, CompiledSegment> keptSegments,
+        FlagSnapshot? fallback,
+        List<DocumentFailure>? failures)
+    {
+        _flags = keptFlags;
+        _segments = keptSegments;
+        _fallback = fallback;
+        _failures = failures;
+    }
+
+    private bool Lenient => _failures is not null;
+
+    /// <summary>Every validation error found (strict mode; in lenient mode they become failures).</summary>
+    public List<FlagValidationError> Errors => _errors;
+
+    public void AddSegment(SegmentDocument? document, string path)
+    {
+        if (document is null)
+        {
+            Report(DocumentErrors.ForSegment(null), path, "expected a segment object, found null", isSegment: true, key: "");
+            return;
+        }
+
+        _segmentDocuments.Add((document, path));
+    }
+
+    public void AddFlag(FlagDocument? document, string path)
+    {
+        if (document is null)
+        {
+            Report(DocumentErrors.ForFlag(null), path, "expected a flag object, found null", isSegment: false, key: "");
+            return;
+        }
+
+        _flagDocuments.Add((document, path));
+    }
+
+    public FlagSnapshot Assemble(long revision)
+    {
+        CompileSegments();
+        var compiledFlags = CompileFlags();
+        CheckPrerequisites(compiledFlags);
+        return new FlagSnapshot(revision, _flags, _segments);
+    }
+
+    private void CompileSegments()
+    {
+        // Pending documents by key (the first of duplicates wins; the others are errors).
+        var pending = new Dictionary<string, (SegmentDocument Document, string Path)>(StringComparer.Ordinal);
+        foreach (var (document, path) in _segmentDocuments)
+        {
+            var key = document.Key ?? "";
+            if (pending.ContainsKey(key))
+            {
+                Report(DocumentErrors.ForSegment(key), $"{path}.key", $"duplicate segment key '{key}'", isSegment: true, key);
+                continue;
+            }
+
+            pending[key] = (document, path);
+            _segments.Remove(key);
+        }
+
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false: in progress, true: done
+        var stack = new List<string>();
+
+        void Visit(string key)
+        {
+            state[key] = false;
+            stack.Add(key);
+            var (document, path) = pending[key];
+            var errors = DocumentErrors.ForSegment(key);
+            var rules = document.Rules ?? [];
+            for (var r = 0; r < rules.Count; r++)
+            {
+                var conditions = rules[r]?.Conditions ?? [];
+                for (var c = 0; c < conditions.Count; c++)
+                {
+                    foreach (var (reference, referencePath) in ConditionCompiler.SegmentReferences(conditions[c], $"{path}.rules[{r}].conditions[{c}]"))
+                    {
+                        if (!pending.ContainsKey(reference))
+                        {
+                            continue;
+                        }
+
+                        if (state.TryGetValue(reference, out var done))
+                        {
+                            if (!done)
+                            {
+                                var cycle = stack.Skip(stack.IndexOf(reference)).Append(reference);
+                                errors.Add(referencePath, $"segment cycle: {string.Join(" → ", cycle)}");
+                            }
+
+                            continue;
+                        }
+
+                        Visit(reference);
+                    }
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                var compiled = FlagCompiler.CompileSegment(document, path, ResolveSegment(failed), errors);
+                if (compiled is not null)
+                {
+                    _segments[key] = compiled;
+                }
+            }
+
+            if (errors.Count != 0)
+            {
+                failed.Add(key);
+                Fail(errors, isSegment: true, key);
+                if (_fallback is not null && _fallback.Segments.TryGetValue(key, out var previous))
+                {
+                    _segments[key] = previous;
+                }
+            }
+
+            stack.RemoveAt(stack.Count - 1);
+            state[key] = true;
+        }
+
+        foreach (var key in pending.Keys)
+        {
+            if (!state.ContainsKey(key))
+            {
+                Visit(key);
+            }
+        }
+    }
+
+    private SegmentResolver ResolveSegment(HashSet<string> failed) => (string key, out string? problem) =>
+    {
+        if (_segments.TryGetValue(key, out var segment))
+        {
+            problem = null;
+            return segment;
+        }
+
+        problem = failed.Contains(key) ? $"segment '{key}' has errors" : $"unknown segment '{key}'";
+        return null;
+    };
+
+    private List<(CompiledFlag Flag, string Path)> CompileFlags()
+    {
+        var compiled = new List<(CompiledFlag, string)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var resolve = ResolveSegment(new HashSet<string>(StringComparer.Ordinal));
+        foreach (var (document, path) in _flagDocuments)
+        {
+            var key = document.Key ?? "";
+            var errors = DocumentErrors.ForFlag(key);
+            if (!seen.Add(key))
+            {
+                Report(errors, $"{path}.key", $"duplicate flag key '{key}'", isSegment: false, key);
+                continue;
+            }
+
+            var flag = FlagCompiler.CompileFlag(document, path, resolve, errors);
+            if (flag is not null)
+            {
+                _flags[key] = flag;
+                compiled.Add((flag, path));
+            }
+            else
+            {
+                Fail(errors, isSegment: false, key);
+                FallBack(document, errors);
+            }
+        }
+
+        return compiled;
+    }
+
+    private void CheckPrerequisites(List<(CompiledFlag Flag, string Path)> compiled)
+    {
+        // Errors are decided against the snapshot as assembled, then applied: a flag refused here is replaced by
+        // its fallback, which can only remove edges, never add cycles among the flags that passed.
+        var refused = new List<(CompiledFlag Flag, DocumentErrors Errors)>();
+        foreach (var (flag, path) in compiled)
+        {
+            var errors = DocumentErrors.ForFlag(flag.Key);
+            for (var i = 0; i < flag.Prerequisites.Length; i++)
+            {
+                var prerequisite = flag.Prerequisites[i];
+                var prerequisitePath = $"{path}.prerequisites[{i}]";
+                if (!_flags.TryGetValue(prerequisite.FlagKey, out var required))
+                {
+                    errors.Add($"{prerequisitePath}.flag", $"unknown prerequisite flag '{prerequisite.FlagKey}'");
+                    continue;
+                }
+
+                if (required.Failure is null && required.Document.Variants is { } variants && !variants.ContainsKey(prerequisite.Variant))
+                {
+                    errors.Add($"{prerequisitePath}.variant", $"unknown variant '{prerequisite.Variant}' of prerequisite flag '{prerequisite.FlagKey}'; its variants are {string.Join(", ", variants.Keys.Select(k => $"'{k}'"))}");
+                }
+
+                if (FindCycle(flag.Key, prerequisite.FlagKey) is { } cycle)
+                {
+                    errors.Add($"{prerequisitePath}.flag", $"prerequisite cycle: {string.Join(" → ", cycle)}");
+                }
+            }
+
+            if (errors.Count != 0)
+            {
+                refused.Add((flag, errors));
+            }
+        }
+
+        foreach (var (flag, errors) in refused)
+        {
+            _flags.Remove(flag.Key);
+            Fail(errors, isSegment: false, flag.Key);
+            FallBack(flag.Document, errors);
+        }
+    }
+
+    // A path from `next` back to `start` through prerequisites, as start → next → ... → start; null when none.
+    private List<string>? FindCycle(string start, string next)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var path = new List<string> { start };
+
+        bool Walk(string key)
+        {
+            path.Add(key);
+            if (string.Equals(key, start, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (visited.Add(key) && _flags.TryGetValue(key, out var flag))
+            {
+                foreach (var prerequisite in flag.Prerequisites)
+                {
+                    if (Walk(prerequisite.FlagKey))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            return false;
+        }
+
+        return Walk(next) ? path : null;
+    }
+
+    private void FallBack(FlagDocument document, DocumentErrors errors)
+    {
+        if (!Lenient || string.IsNullOrEmpty(document.Key))
+        {
+            return;
+        }
+
+        _flags[document.Key] = _fallback is not null && _fallback.TryGetFlag(document.Key, out var previous) && previous.Failure is null
+            ? previous
+            : CompiledFlag.Failed(document, errors.Describe());
+    }
+
+    private void Report(DocumentErrors errors, string path, string message, bool isSegment, string key)
+    {
+        errors.Add(path, message);
+        Fail(errors, isSegment, key);
+    }
+
+    private void Fail(DocumentErrors errors, bool isSegment, string key)
+    {
+        _errors.AddRange(errors.Items);
+        _failures?.Add(new DocumentFailure(isSegment, key, errors.Describe()));
+    }
+}

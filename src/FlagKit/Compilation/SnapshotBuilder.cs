@@ -1,0 +1,182 @@
+using FlagKit.Documents;
+using FlagKit.Evaluation;
+
+namespace FlagKit.Compilation;
+
+/// <summary>
+/// Turns flag documents into an immutable <see cref="FlagSnapshot"/>, doing all the costly work (validation, regexes,
+/// CIDRs, operands, segment resolution, salts) here, off the evaluation path.
+/// </summary>
+/// <remarks>Thread safe: each call works on its own data. The documents passed in must not be modified afterwards.</remarks>
+internal static class SnapshotBuilder
+{
+    /// <summary>
+    /// Strict build: validates everything and throws listing every error; nothing is half-built. Used by the file
+    /// source, the server (before it commits) and the CLI (dry runs).
+    /// </summary>
+    /// <param name="file">The documents.</param>
+    /// <param name="revision">The revision the snapshot carries.</param>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="FlagValidationException">Any document is invalid (every error is listed).</exception>
+    public static FlagSnapshot Build(FlagFile file, long revision)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var assembler = new SnapshotAssembler(NewFlags(), NewSegments(), fallback: null, failures: null);
+        var schemaError = SchemaProblem(file);
+        Add(assembler, file);
+        var snapshot = assembler.Assemble(revision);
+        var errors = assembler.Errors;
+        if (schemaError is not null)
+        {
+            errors.Insert(0, schemaError);
+        }
+
+        if (errors.Count != 0)
+        {
+            throw new FlagValidationException(errors);
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Lenient build (the sync path): a document that fails keeps its last good compiled version from
+    /// <paramref name="previous"/>, else serves the caller's default with reason ERROR; each failure is reported.
+    /// </summary>
+    /// <param name="file">The documents.</param>
+    /// <param name="revision">The revision the snapshot carries.</param>
+    /// <param name="previous">The snapshot serving now, if any.</param>
+    /// <param name="failures">Receives one entry per document that failed.</param>
+    /// <returns>The snapshot; never throws for bad documents.</returns>
+    public static FlagSnapshot BuildLenient(FlagFile file, long revision, FlagSnapshot? previous, List<DocumentFailure> failures)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(failures);
+        if (SchemaProblem(file) is { } schemaError)
+        {
+            // Documents of a schema this SDK does not know are compiled anyway: what it understands works, and
+            // each construct it does not know fails its own document (which then serves ERROR), never guessed.
+            failures.Add(new DocumentFailure(false, "", schemaError.ToString()));
+        }
+
+        var assembler = new SnapshotAssembler(NewFlags(), NewSegments(), previous ?? FlagSnapshot.Empty, failures);
+        Add(assembler, file);
+        return assembler.Assemble(revision);
+    }
+
+    /// <summary>
+    /// Applies a delta to <paramref name="previous"/>: compiles only the documents that changed and those that use a
+    /// changed segment, and reuses every other compiled flag. A document that fails keeps its last good version.
+    /// </summary>
+    /// <returns>The next snapshot; never throws for bad documents.</returns>
+    public static FlagSnapshot ApplyDelta(
+        FlagSnapshot previous,
+        long toRevision,
+        IReadOnlyList<FlagDocument> upsertFlags,
+        IReadOnlyList<SegmentDocument> upsertSegments,
+        IReadOnlyList<string> removedFlags,
+        IReadOnlyList<string> removedSegments,
+        List<DocumentFailure> failures)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(failures);
+        var flags = new Dictionary<string, CompiledFlag>(previous.Flags, StringComparer.Ordinal);
+        var segments = new Dictionary<string, CompiledSegment>(previous.Segments, StringComparer.Ordinal);
+        foreach (var key in removedFlags)
+        {
+            flags.Remove(key);
+        }
+
+        // Segments whose compiled form must change: upserted or removed ones, and every segment that names one of
+        // them, transitively (compiled segments hold direct references to the segments they name).
+        var changedSegments = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in removedSegments)
+        {
+            segments.Remove(key);
+            changedSegments.Add(key);
+        }
+
+        foreach (var segment in upsertSegments)
+        {
+            if (segment?.Key is { } key)
+            {
+                changedSegments.Add(key);
+            }
+        }
+
+        var assembler = new SnapshotAssembler(flags, segments, previous, failures);
+        if (changedSegments.Count != 0)
+        {
+            var grew = true;
+            while (grew)
+            {
+                grew = false;
+                foreach (var segment in segments.Values)
+                {
+                    if (!changedSegments.Contains(segment.Key) && segment.SegmentReferences.Any(changedSegments.Contains))
+                    {
+                        changedSegments.Add(segment.Key);
+                        grew = true;
+                    }
+                }
+            }
+
+            var upserted = new HashSet<string>(upsertSegments.Where(s => s?.Key is not null).Select(s => s.Key), StringComparer.Ordinal);
+            foreach (var key in changedSegments)
+            {
+                if (!upserted.Contains(key) && segments.TryGetValue(key, out var dependent))
+                {
+                    assembler.AddSegment(dependent.Document, "$");
+                }
+            }
+        }
+
+        foreach (var segment in upsertSegments)
+        {
+            assembler.AddSegment(segment, "$");
+        }
+
+        var upsertedFlags = new HashSet<string>(upsertFlags.Where(f => f?.Key is not null).Select(f => f.Key), StringComparer.Ordinal);
+        if (changedSegments.Count != 0)
+        {
+            foreach (var flag in previous.Flags.Values)
+            {
+                if (!upsertedFlags.Contains(flag.Key) && flags.ContainsKey(flag.Key) && flag.SegmentReferences.Any(changedSegments.Contains))
+                {
+                    assembler.AddFlag(flag.Document, "$");
+                }
+            }
+        }
+
+        foreach (var flag in upsertFlags)
+        {
+            assembler.AddFlag(flag, "$");
+        }
+
+        return assembler.Assemble(toRevision);
+    }
+
+    private static void Add(SnapshotAssembler assembler, FlagFile file)
+    {
+        var segments = file.Segments ?? [];
+        for (var i = 0; i < segments.Count; i++)
+        {
+            assembler.AddSegment(segments[i], $"$.segments[{i}]");
+        }
+
+        var flags = file.Flags ?? [];
+        for (var i = 0; i < flags.Count; i++)
+        {
+            assembler.AddFlag(flags[i], $"$.flags[{i}]");
+        }
+    }
+
+    private static FlagValidationError? SchemaProblem(FlagFile file) =>
+        file.Schema == FlagFile.CurrentSchema
+            ? null
+            : new FlagValidationError("file", "$.schema", $"unsupported schema {file.Schema}: this SDK reads schema {FlagFile.CurrentSchema}");
+
+    private static Dictionary<string, CompiledFlag> NewFlags() => new(StringComparer.Ordinal);
+
+    private static Dictionary<string, CompiledSegment> NewSegments() => new(StringComparer.Ordinal);
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using FlagKit.Documents;
+
+namespace FlagKit.Evaluation;
+
+/// <summary>A variant with its value precomputed in every form a getter may ask for.</summary>
+internal sealed class CompiledVariant
+{
+    public CompiledVariant(string name, JsonElement json)
+    {
+        Name = name;
+        Json = json;
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.True:
+                Bool = true;
+                break;
+            case JsonValueKind.String:
+                String = json.GetString();
+                break;
+            case JsonValueKind.Number:
+                Number = json.GetDouble();
+                break;
+        }
+    }
+
+    public string Name { get; }
+
+    public bool Bool { get; }
+
+    public string? String { get; }
+
+    public double Number { get; }
+
+    /// <summary>The value as JSON, parsed once (a clone that owns its memory).</summary>
+    public JsonElement Json { get; }
+}
+
+/// <summary>What a rule or the default rule serves: one variant, or a split.</summary>
+internal readonly struct CompiledServe
+{
+    public CompiledServe(int variant, CompiledSplit? split)
+    {
+        Variant = variant;
+        Split = split;
+    }
+
+    /// <summary>The variant's index, or -1 when <see cref="Split"/> is set.</summary>
+    public int Variant { get; }
+
+    public CompiledSplit? Split { get; }
+}
+
+/// <summary>A sticky percentage split: consecutive bucket ranges in list order.</summary>
+internal sealed class CompiledSplit
+{
+    public CompiledSplit(AttributeRef bucketBy, byte[] saltAndSlashUtf8, int[] upperBounds, int[] variants)
+    {
+        BucketBy = bucketBy;
+        SaltAndSlashUtf8 = saltAndSlashUtf8;
+        UpperBounds = upperBounds;
+        Variants = variants;
+    }
+
+    public AttributeRef BucketBy { get; }
+
+    /// <summary>UTF-8 of <c>salt + "/"</c>, encoded once.</summary>
+    public byte[] SaltAndSlashUtf8 { get; }
+
+    /// <summary>Exclusive upper bucket bound of each entry (cumulative basis points; the last is 10 000).</summary>
+    public int[] UpperBounds { get; }
+
+    /// <summary>The variant index of each entry.</summary>
+    public int[] Variants { get; }
+
+    public int VariantFor(int bucket)
+    {
+        var bounds = UpperBounds;
+        for (var i = 0; i < bounds.Length; i++)
+        {
+            if (bucket < bounds[i])
+            {
+                return Variants[i];
+            }
+        }
+
+        return Variants[^1];
+    }
+}
+
+/// <summary>A rule compiled: conditions (AND) and what it serves.</summary>
+internal sealed class CompiledRule
+{
+    public CompiledRule(string id, Condition[] conditions, CompiledServe serve)
+    {
+        Id = id;
+        Conditions = conditions;
+        Serve = serve;
+    }
+
+    /// <summary>The rule's id, or its index when the document gives none.</summary>
+    public string Id { get; }
+
+    public Condition[] Conditions { get; }
+
+    public CompiledServe Serve { get; }
+}
+
+/// <summary>A prerequisite: the flag (looked up by key in the same snapshot) must serve the variant.</summary>
+internal sealed record CompiledPrerequisite(string FlagKey, string Variant);
+
+/// <summary>
+/// A flag compiled for evaluation. Immutable and thread safe; shared between snapshots while its document and the
+/// segments it uses do not change.
+/// </summary>
+internal sealed class CompiledFlag
+{
+    private CompiledFlag(FlagDocument document, string? failure)
+    {
+        Document = document;
+        Key = document.Key;
+        Kind = document.Kind;
+        Version = document.Version;
+        On = document.On;
+        Killed = document.Killed;
+        Failure = failure;
+        Variants = [];
+        Tags = [.. document.Tags];
+        Prerequisites = [];
+        Rules = [];
+        SegmentReferences = [];
+    }
+
+    public CompiledFlag(
+        FlagDocument document,
+        CompiledVariant[] variants,
+        int offVariant,
+        CompiledPrerequisite[] prerequisites,
+        Dictionary<string, int>? targets,
+        CompiledRule[] rules,
+        CompiledServe defaultServe,
+        string[] segmentReferences)
+    {
+        Document = document;
+        Key = document.Key;
+        Kind = document.Kind;
+        Version = document.Version;
+        On = document.On;
+        Killed = document.Killed;
+        Variants = variants;
+        OffVariant = offVariant;
+        Tags = [.. document.Tags];
+        Prerequisites = prerequisites;
+        Targets = targets;
+        Rules = rules;
+        DefaultServe = defaultServe;
+        SegmentReferences = segmentReferences;
+    }
+
+    // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
+    public string Key { get; }
+
+    public FlagKind Kind { get; }
+
+    public long Version { get; }
+
+    public bool On { get; }
+
+    public bool Killed { get; }
+
+    /// <summary>The document compiled (never modified after compilation).</summary>
+    public FlagDocument Document { get; }
+
+    /// <summary>Why this document could not be compiled; such a flag serves the caller's default with reason ERROR.</summary>
+    public string? Failure { get; }
+
+    public CompiledVariant[] Variants { get; }
+
+    public int OffVariant { get; }
+
+    public string[] Tags { get; }
+
+    public CompiledPrerequisite[] Prerequisites { get; }
+
+    /// <summary>Account id → variant index; <see langword="null"/> when the flag has no individual targets.</summary>
+    public Dictionary<string, int>? Targets { get; }
+
+    public CompiledRule[] Rules { get; }
+
+    public CompiledServe DefaultServe { get; }
+
+    /// <summary>Keys of the segments this flag's conditions name directly.</summary>
+    public string[] SegmentReferences { get; }
+
+    /// <summary>A flag that serves the caller's default with reason ERROR (a document this SDK could not compile).</summary>
+    public static CompiledFlag Failed(FlagDocument document, string failure) => new(document, failure);
+}

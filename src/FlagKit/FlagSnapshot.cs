@@ -1,0 +1,120 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using FlagKit.Compilation;
+using FlagKit.Documents;
+using FlagKit.Evaluation;
+
+namespace FlagKit;
+
+/// <summary>
+/// One revision of every flag and segment, compiled and immutable. A <see cref="FlagClient"/> evaluates against
+/// exactly one snapshot per call, and swaps to the next one atomically.
+/// </summary>
+/// <remarks>
+/// Immutable and thread safe. Snapshots are built by the flag sources (from a file, memory, or the flag server);
+/// users read their <see cref="Revision"/> and <see cref="ContentHash"/> and export them with <see cref="ToFile"/>.
+/// </remarks>
+public sealed class FlagSnapshot
+{
+    private readonly Dictionary<string, CompiledFlag> _flags;
+    private readonly Dictionary<string, CompiledSegment> _segments;
+    private string? _contentHash;
+
+    internal FlagSnapshot(long revision, Dictionary<string, CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
+    {
+        Revision = revision;
+        _flags = flags;
+        _segments = segments;
+    }
+
+    /// <summary>The snapshot with no flags, at revision 0: what a client serves before its first snapshot arrives.</summary>
+    public static FlagSnapshot Empty { get; } = new(0, new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+
+    /// <summary>The revision: rises with every change the flag server commits (or every reload of a file).</summary>
+    public long Revision { get; }
+
+    /// <summary>The number of flags.</summary>
+    public int FlagCount => _flags.Count;
+
+    /// <summary>The number of segments.</summary>
+    public int SegmentCount => _segments.Count;
+
+    /// <summary>
+    /// Lowercase hex SHA-256 of the snapshot's content: every flag and segment document, in ordinal key order, in
+    /// its compact JSON form. Two snapshots with the same documents have the same hash, whatever their revision.
+    /// </summary>
+    /// <remarks>Computed on first use, then cached.</remarks>
+    public string ContentHash => _contentHash ??= ComputeContentHash();
+
+    /// <summary>The flag keys, in no particular order.</summary>
+    public IEnumerable<string> FlagKeys => _flags.Keys;
+
+    internal IReadOnlyDictionary<string, CompiledFlag> Flags => _flags;
+
+    internal IReadOnlyDictionary<string, CompiledSegment> Segments => _segments;
+
+    /// <summary>
+    /// The documents this snapshot was compiled from (deep copies, flags and segments in ordinal key order), e.g.
+    /// for a disk cache or an export. A flag that failed to compile is exported as it was received.
+    /// </summary>
+    /// <returns>A new file; changing it does not change the snapshot.</returns>
+    public FlagFile ToFile() => new()
+    {
+        Schema = FlagFile.CurrentSchema,
+        Flags = [.. _flags.Values.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => FlagJson.Clone(f.Document))],
+        Segments = [.. _segments.Values.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => FlagJson.Clone(s.Document))],
+    };
+
+    /// <summary>Whether the snapshot has a flag with this key.</summary>
+    /// <param name="key">The flag key.</param>
+    /// <returns><see langword="true"/> when the flag exists.</returns>
+    public bool ContainsFlag(string key) => key is not null && _flags.ContainsKey(key);
+
+    internal bool TryGetFlag(string key, [MaybeNullWhen(false)] out CompiledFlag flag) => _flags.TryGetValue(key, out flag);
+
+    /// <summary>
+    /// Evaluates one flag: the one routine every typed getter uses. Never throws: a missing flag gives
+    /// <see cref="EvaluationReason.FlagNotFound"/>, a fault gives <see cref="EvaluationReason.Error"/>.
+    /// </summary>
+    internal FlagEvaluation Evaluate(string key, EvaluationContext? context)
+    {
+        if (key is null || !_flags.TryGetValue(key, out var flag))
+        {
+            return FlagEvaluation.Fault(null, EvaluationReason.FlagNotFound, EvaluationErrorCode.FlagNotFound, Revision);
+        }
+
+        try
+        {
+            return Evaluator.Evaluate(this, flag, context ?? EvaluationContext.Empty, depth: 0);
+        }
+        catch (Exception)
+        {
+            // A regex that timed out, or a fault nobody foresaw: the caller gets its default, never an exception.
+            return FlagEvaluation.Fault(flag, EvaluationReason.Error, EvaluationErrorCode.General, Revision);
+        }
+    }
+
+    /// <summary>Formats the snapshot for logs.</summary>
+    /// <returns>Revision and counts.</returns>
+    public override string ToString() => $"revision {Revision}: {FlagCount} flags, {SegmentCount} segments";
+
+    private string ComputeContentHash()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var flag in _flags.Values.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData("flag\n"u8);
+            hash.AppendData(FlagJson.SerializeFlag(flag.Document));
+            hash.AppendData("\n"u8);
+        }
+
+        foreach (var segment in _segments.Values.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData("segment\n"u8);
+            hash.AppendData(FlagJson.SerializeSegment(segment.Document));
+            hash.AppendData("\n"u8);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

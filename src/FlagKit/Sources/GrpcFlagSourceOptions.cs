@@ -1,0 +1,61 @@
+namespace FlagKit.Sources;
+
+/// <summary>Settings of a <see cref="GrpcFlagSource"/>: where the flag server is, who we are, how to reconnect.</summary>
+/// <remarks>
+/// Read once when the source is constructed; later changes to this object have no effect. With dependency
+/// injection, use <c>FlagKitOptions</c> (<c>services.AddFlagKit(...)</c>), which fills this in.
+/// </remarks>
+public sealed class GrpcFlagSourceOptions
+{
+    /// <summary>The flag server's address, <c>http://host:port</c> (HTTP/2 without TLS) or <c>https://host:port</c>.</summary>
+    public Uri? ServerUrl { get; set; }
+
+    /// <summary>An SDK key allowed to read <see cref="Environment"/>; sent as <c>authorization: Bearer &lt;key&gt;</c>.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>The environment to follow (e.g. <c>production</c>).</summary>
+    public string Environment { get; set; } = "";
+
+    /// <summary>This application's name, reported to the server (it lists connected instances by it).</summary>
+    public string? AppName { get; set; }
+
+    /// <summary>This application's version, reported to the server.</summary>
+    public string? AppVersion { get; set; }
+
+    /// <summary>
+    /// Directory for the last-good-snapshot cache; <see langword="null"/> disables the cache. The file name is
+    /// derived from the server and environment, so several services may share a directory.
+    /// </summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>
+    /// How long to wait at start for the server's first complete snapshot before serving the disk cache
+    /// (status <c>Stale</c>). The source keeps trying the server afterwards. Default 5 s.
+    /// </summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a connection attempt may take to get the server's <c>Welcome</c> before it is abandoned and retried.
+    /// Default 10 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Ceiling of the first reconnect wait (exponential backoff with full jitter). Default 500 ms.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Cap on any reconnect wait. Default 30 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Wait between retries after a refusal that will not heal by itself (wrong key, key not allowed, no common
+    /// protocol version): the status is <c>Failed</c> and the source retries this slowly (with jitter) in case the
+    /// operator fixes the server side. Default 60 s.
+    /// </summary>
+    public TimeSpan FailedRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The HTTP handler for the gRPC channel (e.g. to trust a private CA). The source does not dispose it.
+    /// <see langword="null"/>: a <see cref="SocketsHttpHandler"/> with HTTP/2 keep-alive pings.
+    /// </summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+}

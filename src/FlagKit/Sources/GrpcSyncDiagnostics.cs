@@ -1,0 +1,53 @@
+namespace FlagKit.Sources;
+
+/// <summary>What a <see cref="GrpcFlagSource"/> has done, for tests and troubleshooting.</summary>
+/// <remarks>Written by the source's loop, read from anywhere; each field is read on its own (no consistent cut).</remarks>
+internal sealed class GrpcSyncDiagnostics
+{
+    private long _sessions;
+    private long _lastHelloRevision;
+    private long _lastAckedRevision;
+    private long _cacheWrites;
+    private volatile GrpcSyncBatchRecord? _lastBatch;
+
+    /// <summary>Streams opened (including failed attempts).</summary>
+    public long Sessions { get => Interlocked.Read(ref _sessions); set => Interlocked.Exchange(ref _sessions, value); }
+
+    /// <summary>The <c>last_revision</c> sent in the most recent Hello.</summary>
+    public long LastHelloRevision { get => Interlocked.Read(ref _lastHelloRevision); set => Interlocked.Exchange(ref _lastHelloRevision, value); }
+
+    /// <summary>The revision in the most recent Ack.</summary>
+    public long LastAckedRevision { get => Interlocked.Read(ref _lastAckedRevision); set => Interlocked.Exchange(ref _lastAckedRevision, value); }
+
+    /// <summary>Successful disk cache writes.</summary>
+    public long CacheWrites { get => Interlocked.Read(ref _cacheWrites); set => Interlocked.Exchange(ref _cacheWrites, value); }
+
+    /// <summary>The last batch applied.</summary>
+    public GrpcSyncBatchRecord? LastBatch => _lastBatch;
+
+    /// <summary>Why the disk cache was not used at start, if it was not.</summary>
+    public volatile string? CacheProblem;
+
+    /// <summary>True once the disk cache was published because the server did not answer in time.</summary>
+    public volatile bool ServedCache;
+
+    /// <summary>How the last stream ended.</summary>
+    public volatile string? LastDisconnect;
+
+    /// <summary>Records an applied batch.</summary>
+    /// <param name="kind">Snapshot, delta, or a bare marker.</param>
+    /// <param name="fromRevision">Delta start.</param>
+    /// <param name="toRevision">Revision applied.</param>
+    /// <param name="documents">Documents in the batch.</param>
+    /// <param name="failures">Documents that could not be applied.</param>
+    public void RecordBatch(GrpcSyncBatchKind kind, long fromRevision, long toRevision, int documents, int failures) =>
+        _lastBatch = new GrpcSyncBatchRecord(kind, fromRevision, toRevision, documents, failures);
+}
+
+/// <summary>One applied batch.</summary>
+/// <param name="Kind">Snapshot, delta, or a bare marker.</param>
+/// <param name="FromRevision">Delta start (0 for a snapshot).</param>
+/// <param name="ToRevision">Revision applied.</param>
+/// <param name="Documents">Documents (or merged changes) in the batch.</param>
+/// <param name="Failures">Documents that could not be applied.</param>
+internal sealed record GrpcSyncBatchRecord(GrpcSyncBatchKind Kind, long FromRevision, long ToRevision, int Documents, int Failures);
