@@ -1,4 +1,5 @@
 using FlagKit.Cli.Tests.Infrastructure;
+using FlagKit.Protocol.V1;
 
 namespace FlagKit.Cli.Tests.Commands;
 
@@ -62,7 +63,7 @@ public sealed class FileCommandsTests
         var file = TestEnvironment.WriteFile(Edited);
         var diff = await env.RunAsync("diff", file, "--json");
         var diffRevision = diff.Json().GetProperty("revision").GetInt64();
-        await env.RunAsync("kill", "checkout-v2", "-m", "someone else, meanwhile");
+        await env.SetStateAsync("checkout-v2", FlagStateChange.Kill); // someone else, meanwhile
 
         var apply = await env.RunAsync("apply", file, "--expected-revision", diffRevision.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
 

@@ -1,4 +1,5 @@
 using FlagKit.Cli.Tests.Infrastructure;
+using FlagKit.Protocol.V1;
 
 namespace FlagKit.Cli.Tests.Commands;
 
@@ -10,7 +11,7 @@ public sealed class HistoryCommandsTests
     public async Task History_AfterWrites_ListsThemNewestFirstWithAuthorAndComment()
     {
         var env = await TestEnvironment.CreateAsync();
-        await env.RunAsync("rollout", "checkout-v2", "25", "-m", "canary step 2");
+        await env.SetRolloutAsync("checkout-v2", 25, "canary step 2");
 
         var json = await env.RunAsync("history", "checkout-v2", "--json");
         var table = await env.RunAsync("history", "--limit", "1");
@@ -33,7 +34,7 @@ public sealed class HistoryCommandsTests
     {
         var env = await TestEnvironment.CreateAsync();
         var seeded = await env.RevisionAsync();
-        await env.RunAsync("rollout", "checkout-v2", "50");
+        await env.SetRolloutAsync("checkout-v2", 50);
 
         var result = await env.RunAsync("rollback", "checkout-v2", "--to", seeded.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
 
@@ -48,8 +49,8 @@ public sealed class HistoryCommandsTests
     {
         var env = await TestEnvironment.CreateAsync();
         var seeded = (await env.RevisionAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await env.RunAsync("kill", "checkout-v2");
-        await env.RunAsync("enable", "wallet-b");
+        await env.SetStateAsync("checkout-v2", FlagStateChange.Kill);
+        await env.SetStateAsync("wallet-b", FlagStateChange.Enable);
 
         var refused = await env.RunAsync("rollback", "--to", seeded);
         var revisionAfterRefusal = await env.RevisionAsync();

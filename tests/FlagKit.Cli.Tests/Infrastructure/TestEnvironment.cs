@@ -85,6 +85,35 @@ internal sealed class TestEnvironment
         return path;
     }
 
+    /// <summary>Polls the server's instance list (bounded) until <paramref name="instanceId"/> has acked <paramref name="revision"/>.</summary>
+    public async Task WaitUntilAckedAsync(string instanceId, long revision)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var list = await Admin.ListInstancesAsync(new ListInstancesRequest { Environment = Name });
+            if (list.Instances.Any(i => i.InstanceId == instanceId && i.AckedRevision >= revision))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"instance {instanceId} did not ack revision {revision} in '{Name}' within 20 s");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Changes the environment behind the CLI's back (test setup, or "someone else, meanwhile").</summary>
+    public async Task<long> SetStateAsync(string key, FlagStateChange change) =>
+        (await Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = Name, Key = key, Change = change })).Revision;
+
+    /// <summary>Sets the default rule's rollout percentage behind the CLI's back.</summary>
+    public async Task<long> SetRolloutAsync(string key, double percent, string comment = "") =>
+        (await Admin.SetRolloutAsync(new SetRolloutRequest { Environment = Name, Key = key, Percent = percent, Variant = "on", Options = new WriteOptions { Comment = comment } })).Revision;
+
     /// <summary>Creates an SDK key reading this environment.</summary>
     public async Task<string> CreateSdkKeyAsync() =>
         (await Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "sdk-" + Name, Role = ApiKeyRole.Sdk, Environment = Name })).Secret;
