@@ -100,6 +100,12 @@ public sealed class GrpcFlagSource : FlagSource
             HttpHandler = options.HttpHandler ?? CreateDefaultHandler(options),
             DisposeHttpClient = options.HttpHandler is null,
             LoggerFactory = loggerFactory,
+            // The channel reconnects its connection on its own schedule while the server is down; keep that schedule
+            // within ours so that a returning server is found about as fast as our own backoff promises.
+            InitialReconnectBackoff = options.ReconnectMinDelay,
+            MaxReconnectBackoff = options.ReconnectMaxDelay,
+            // Snapshots of large environments may arrive as one message.
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
         _client = new FlagSync.FlagSyncClient(_channel);
     }
