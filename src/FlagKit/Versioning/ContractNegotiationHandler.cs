@@ -1,0 +1,115 @@
+namespace FlagKit.Versioning;
+
+/// <summary>
+/// An <see cref="HttpClient"/> handler that offers one contract's versions on every request
+/// (<c>flagkit-offer-{contract}</c> header), reads the server's answer from the response headers and attaches it
+/// to the response (<see cref="ContractHttpExtensions.GetContract(HttpResponseMessage, string)"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Register it like any delegating handler, e.g. with <c>IHttpClientFactory</c>:
+/// <c>services.AddHttpClient("wallet").AddHttpMessageHandler(() =&gt; new ContractNegotiationHandler(negotiator))</c>.
+/// </para>
+/// <para>
+/// A server refusal (by convention <c>406 Not Acceptable</c> with the answer headers) is returned as the response
+/// it is; the attached result names the refusal code and what the server supports. The only exception of its
+/// own is <see cref="ContractNegotiationException"/>, when the policy for the request admits none of this side's
+/// versions (the request is then not sent). Thread-safe; one instance may serve every request of a client.
+/// </para>
+/// </remarks>
+public sealed class ContractNegotiationHandler : DelegatingHandler
+{
+    private readonly ContractNegotiator _negotiator;
+    private readonly Func<HttpRequestMessage, VersionRange?>? _policy;
+
+    /// <summary>Creates the handler (set <see cref="DelegatingHandler.InnerHandler"/> yourself, or let <c>IHttpClientFactory</c> do it).</summary>
+    /// <param name="negotiator">A client-side negotiator for the contract.</param>
+    /// <param name="policy">Resolves the policy range for a request (for example from a policy flag and the
+    /// request's <see cref="ContractHttpExtensions.SetEvaluationState"/> state); null for none.</param>
+    public ContractNegotiationHandler(ContractNegotiator negotiator, Func<HttpRequestMessage, VersionRange?>? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(negotiator);
+        if (negotiator.Side != ContractSide.Client)
+        {
+            throw new ArgumentException("The HTTP handler needs a client-side negotiator.", nameof(negotiator));
+        }
+
+        _negotiator = negotiator;
+        _policy = policy;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var name = _negotiator.Contract.Name;
+        var policy = _policy?.Invoke(request);
+        var offered = _negotiator.Offer(policy);
+        if (offered.Count == 0 && policy is not null)
+        {
+            var refused = _negotiator.RefuseLocally(policy);
+            request.Options.Set(ContractHttpExtensions.OptionKey(name), refused);
+            throw new ContractNegotiationException(refused);
+        }
+
+        var key = ContractWire.OfferKey(name);
+        request.Headers.Remove(key);
+        request.Headers.TryAddWithoutValidation(key, ContractWire.FormatVersions(offered));
+
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var result = _negotiator.ReadAnswer(offered, policy, k =>
+            response.Headers.TryGetValues(k, out var values) ? string.Join(",", values) : null);
+        (response.RequestMessage ?? request).Options.Set(ContractHttpExtensions.OptionKey(name), result);
+        return response;
+    }
+}
+
+/// <summary>Reads the outcome of contract negotiation on HTTP requests and responses.</summary>
+public static class ContractHttpExtensions
+{
+    /// <summary>The answer the server gave for <paramref name="contract"/>, attached by <see cref="ContractNegotiationHandler"/>.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="contract">The contract's name.</param>
+    /// <returns>The result, or null when no handler for that contract ran.</returns>
+    public static NegotiationResult? GetContract(this HttpResponseMessage response, string contract)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return response.RequestMessage?.GetContract(contract);
+    }
+
+    /// <summary>The answer the server gave for <paramref name="contract"/> on this request.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="contract">The contract's name.</param>
+    /// <returns>The result, or null when no handler for that contract ran.</returns>
+    public static NegotiationResult? GetContract(this HttpRequestMessage request, string contract)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Options.TryGetValue(OptionKey(contract), out var result) ? result : null;
+    }
+
+    /// <summary>Attaches a caller state to a request (for example an evaluation context) for a policy delegate to read.</summary>
+    /// <typeparam name="T">The state's type.</typeparam>
+    /// <param name="request">The request.</param>
+    /// <param name="state">The state.</param>
+    /// <returns>The request.</returns>
+    public static HttpRequestMessage SetEvaluationState<T>(this HttpRequestMessage request, T state)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Options.Set(new HttpRequestOptionsKey<T>("flagkit.state"), state);
+        return request;
+    }
+
+    /// <summary>Reads the state attached by <see cref="SetEvaluationState{T}"/>.</summary>
+    /// <typeparam name="T">The state's type.</typeparam>
+    /// <param name="request">The request.</param>
+    /// <returns>The state, or null.</returns>
+    public static T? GetEvaluationState<T>(this HttpRequestMessage request)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Options.TryGetValue(new HttpRequestOptionsKey<T>("flagkit.state"), out var state) ? state : null;
+    }
+
+    internal static HttpRequestOptionsKey<NegotiationResult> OptionKey(string contract) => new("flagkit.contract:" + contract);
+}
