@@ -20,8 +20,8 @@ internal static class TestDocuments
         $$"""{ "schema": 1, "flags": [ {{flags}} ], "segments": [ {{segments}} ] }""";
 
     /// <summary>A boolean flag that is on and serves <paramref name="defaultVariant"/> by default; <c>extra</c> adds or overrides properties.</summary>
-    public static string BoolFlag(string key, string extra = "", string defaultVariant = "on") =>
-        $$"""{ "key": "{{key}}", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off", "defaultRule": { "variant": "{{defaultVariant}}" }{{(extra.Length == 0 ? "" : ", " + extra)}} }""";
+    public static string BoolFlag(string key, string extra = "", string defaultVariant = "on", string offVariant = "off") =>
+        $$"""{ "key": "{{key}}", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "{{offVariant}}", "defaultRule": { "variant": "{{defaultVariant}}" }{{(extra.Length == 0 ? "" : ", " + extra)}} }""";
 
     /// <summary>Errors of a strict build, as their ToString() lines.</summary>
     public static IReadOnlyList<string> BuildErrors(string fileJson)

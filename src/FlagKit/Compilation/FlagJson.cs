@@ -72,6 +72,12 @@ internal static class FlagJson
     private static T Parse<T>(ReadOnlySpan<byte> utf8, JsonTypeInfo<T> typeInfo, string document)
         where T : class
     {
+        // Editors on Windows like to start UTF-8 files with a byte order mark; it is not JSON, so skip it.
+        if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            utf8 = utf8[3..];
+        }
+
         try
         {
             return JsonSerializer.Deserialize(utf8, typeInfo)

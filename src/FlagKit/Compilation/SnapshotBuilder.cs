@@ -18,12 +18,18 @@ internal static class SnapshotBuilder
     /// <param name="revision">The revision the snapshot carries.</param>
     /// <returns>The snapshot.</returns>
     /// <exception cref="FlagValidationException">Any document is invalid (every error is listed).</exception>
-    public static FlagSnapshot Build(FlagFile file, long revision)
+    public static FlagSnapshot Build(FlagFile file, long revision) => Build(file, revision, focusKey: null);
+
+    /// <summary>
+    /// Strict build where the flag or segment keyed <paramref name="focusKey"/> is the one being changed: its errors
+    /// are reported with paths relative to that document (<c>$.rules[0]...</c>), as the person changing it wrote it.
+    /// </summary>
+    internal static FlagSnapshot Build(FlagFile file, long revision, string? focusKey)
     {
         ArgumentNullException.ThrowIfNull(file);
         var assembler = new SnapshotAssembler(NewFlags(), NewSegments(), fallback: null, failures: null);
         var schemaError = SchemaProblem(file);
-        Add(assembler, file);
+        Add(assembler, file, focusKey);
         var snapshot = assembler.Assemble(revision);
         var errors = assembler.Errors;
         if (schemaError is not null)
@@ -60,7 +66,7 @@ internal static class SnapshotBuilder
         }
 
         var assembler = new SnapshotAssembler(NewFlags(), NewSegments(), previous ?? FlagSnapshot.Empty, failures);
-        Add(assembler, file);
+        Add(assembler, file, focusKey: null);
         return assembler.Assemble(revision);
     }
 
@@ -156,18 +162,18 @@ internal static class SnapshotBuilder
         return assembler.Assemble(toRevision);
     }
 
-    private static void Add(SnapshotAssembler assembler, FlagFile file)
+    private static void Add(SnapshotAssembler assembler, FlagFile file, string? focusKey)
     {
         var segments = file.Segments ?? [];
         for (var i = 0; i < segments.Count; i++)
         {
-            assembler.AddSegment(segments[i], $"$.segments[{i}]");
+            assembler.AddSegment(segments[i], focusKey is not null && segments[i]?.Key == focusKey ? "$" : $"$.segments[{i}]");
         }
 
         var flags = file.Flags ?? [];
         for (var i = 0; i < flags.Count; i++)
         {
-            assembler.AddFlag(flags[i], $"$.flags[{i}]");
+            assembler.AddFlag(flags[i], focusKey is not null && flags[i]?.Key == focusKey ? "$" : $"$.flags[{i}]");
         }
     }
 

@@ -73,7 +73,7 @@ public sealed class InMemoryFlagSource : FlagSource
     {
         ArgumentNullException.ThrowIfNull(flag);
         var copy = FlagJson.Clone(flag);
-        Change(flags => flags[copy.Key ?? ""] = copy, null, null);
+        Change(flags => flags[copy.Key ?? ""] = copy, null, null, copy.Key);
     }
 
     /// <summary>Adds a segment, or replaces the segment with the same key, as one revision.</summary>
@@ -83,7 +83,7 @@ public sealed class InMemoryFlagSource : FlagSource
     {
         ArgumentNullException.ThrowIfNull(segment);
         var copy = FlagJson.Clone(segment);
-        Change(null, segments => segments[copy.Key ?? ""] = copy, null);
+        Change(null, segments => segments[copy.Key ?? ""] = copy, null, copy.Key);
     }
 
     /// <summary>Removes a flag, as one revision.</summary>
@@ -192,7 +192,8 @@ public sealed class InMemoryFlagSource : FlagSource
     private void Change(
         Action<SortedDictionary<string, FlagDocument>>? changeFlags,
         Action<SortedDictionary<string, SegmentDocument>>? changeSegments,
-        FlagFile? replacement)
+        FlagFile? replacement,
+        string? focusKey = null)
     {
         lock (_gate)
         {
@@ -203,7 +204,7 @@ public sealed class InMemoryFlagSource : FlagSource
             changeSegments?.Invoke(segments);
             // A replacement file is validated as given, so that duplicate keys in it are reported.
             var file = replacement ?? new FlagFile { Flags = [.. flags.Values], Segments = [.. segments.Values] };
-            var next = SnapshotBuilder.Build(file, _snapshot.Revision + 1);
+            var next = SnapshotBuilder.Build(file, _snapshot.Revision + 1, focusKey);
             _flags.Clear();
             foreach (var flag in file.Flags)
             {

@@ -199,6 +199,14 @@ public sealed class SnapshotBuilderTests
     }
 
     [Test]
+    public void ParseFile_Utf8ByteOrderMark_IsSkipped()
+    {
+        var bytes = System.Text.Encoding.UTF8.GetPreamble().Concat(System.Text.Encoding.UTF8.GetBytes(TestDocuments.FileJson(TestDocuments.BoolFlag("a")))).ToArray();
+
+        Assert.That(FlagJson.ParseFile(bytes, "bom.json").Flags.Single().Key, Is.EqualTo("a"));
+    }
+
+    [Test]
     public void BuildLenient_BadFlag_KeepsItsLastGoodVersionAndReportsIt()
     {
         var previous = TestDocuments.Snapshot(TestDocuments.FileJson(TestDocuments.BoolFlag("a") + "," + TestDocuments.BoolFlag("b")));

@@ -1,0 +1,58 @@
+using System.Text;
+using FlagKit.Evaluation;
+
+namespace FlagKit.Tests.Evaluation;
+
+public sealed class MurmurHash3Tests
+{
+    // Reference vectors of MurmurHash3_x86_32 (SMHasher / Wikipedia), including the seeds the algorithm allows.
+    [TestCase("", 0u, 0x00000000u)]
+    [TestCase("", 1u, 0x514E28B7u)]
+    [TestCase("", 0xFFFFFFFFu, 0x81F16F39u)]
+    [TestCase("\0\0\0\0", 0u, 0x2362F9DEu)]
+    [TestCase("!Ce\u0087", 0u, 0xF55B516Bu)]
+    [TestCase("a", 0x9747B28Cu, 0x7FA09EA6u)]
+    [TestCase("aaaa", 0x9747B28Cu, 0x5A97808Au)]
+    [TestCase("Hello, world!", 0x9747B28Cu, 0x24884CBAu)]
+    [TestCase("The quick brown fox jumps over the lazy dog", 0x9747B28Cu, 0x2FA826CDu)]
+    [TestCase("hello", 0u, 0x248BFA47u)]
+    public void Hash32_ReferenceVectors_Match(string latin1, uint seed, uint expected)
+    {
+        Assert.That(MurmurHash3.Hash32(Encoding.Latin1.GetBytes(latin1), seed), Is.EqualTo(expected));
+    }
+
+    // The published bucketing vectors (docs/bucketing.md): salt, key, hash of UTF-8 "salt/key", bucket.
+    [TestCase("new-bonus-engine", "42", 2674466083u, 6083)]
+    [TestCase("new-bonus-engine", "900000001", 4234640945u, 945)]
+    [TestCase("new-bonus-engine", "player-7", 3883576670u, 6670)]
+    [TestCase("wallet-v2", "42", 3603536227u, 6227)]
+    [TestCase("wallet-v2", "alice@example.com", 3128124112u, 4112)]
+    [TestCase("spin-speed", "Zoë", 3960196985u, 6985)]
+    [TestCase("spin-speed", "", 2560263981u, 3981)]
+    [TestCase("checkout.experiment", "1234567890", 1224156130u, 6130)]
+    [TestCase("a", "b", 2494077863u, 7863)]
+    [TestCase("new-bonus-engine", "ünïcødé-🎰", 3521083010u, 3010)]
+    public void Bucket_PublishedVectors_Match(string salt, string key, uint hash, int bucket)
+    {
+        Assert.That(MurmurHash3.Hash32(Encoding.UTF8.GetBytes($"{salt}/{key}")), Is.EqualTo(hash));
+        Assert.That(MurmurHash3.Bucket(salt, key), Is.EqualTo(bucket));
+    }
+
+    [Test]
+    public void Bucket_LongKey_SameAsShortPathWouldGive()
+    {
+        var key = new string('x', 5000);
+
+        var bucket = MurmurHash3.Bucket("salt", key);
+
+        Assert.That(bucket, Is.EqualTo((int)(MurmurHash3.Hash32(Encoding.UTF8.GetBytes("salt/" + key)) % 10_000)));
+    }
+
+    [Test]
+    public void Bucket_SameKeyManyTimes_AlwaysTheSameBucket()
+    {
+        var buckets = Enumerable.Range(0, 100).Select(_ => MurmurHash3.Bucket("new-bonus-engine", "42")).Distinct();
+
+        Assert.That(buckets, Is.EqualTo(new[] { 6083 }));
+    }
+}
