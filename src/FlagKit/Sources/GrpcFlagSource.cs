@@ -204,9 +204,9 @@ public sealed class GrpcFlagSource : FlagSource
                 await Task.Delay(wait, _time, ct).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception) when (ct.IsCancellationRequested)
         {
-            // Disposed.
+            // Disposed: the stream ends with a cancellation (RpcException CANCELLED or OperationCanceledException).
         }
         catch (Exception e)
         {
