@@ -66,8 +66,8 @@ internal static class FlagDocumentGenerators
     public static Gen<FlagDocument> Flag =>
         from key in Gen.Elements(Keys)
         from kind in Gen.Elements(Enum.GetValues<FlagKind>())
-        from on in Gen.Elements(true, true, false)
-        from killed in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from isOn in Gen.Elements(true, true, false)
+        from isKilled in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
         from tags in Gen.Choose(0, 2).SelectMany(n => Gen.ListOf(Gen.Elements("wallet", "ui", "", "a b"), n))
         from salt in Gen.Elements<string?>(null, "s", "")
         from variants in Gen.Choose(0, 4).SelectMany(n => Gen.ListOf(Gen.Zip(Gen.Elements(VariantNames), Gen.Elements(ValueJson)), n))
@@ -76,7 +76,7 @@ internal static class FlagDocumentGenerators
         from targets in Gen.Choose(0, 2).SelectMany(n => Gen.ListOf(Gen.Zip(Gen.Elements(VariantNames), Gen.Elements("acct-1", "acct-2", "")), n))
         from rules in Gen.Choose(0, 3).SelectMany(n => Gen.ListOf(Rule, n))
         from defaultRule in Serve
-        select BuildFlag(key, kind, on, killed, tags, salt, variants, offVariant, prerequisites, targets, rules, defaultRule);
+        select BuildFlag(key, kind, isOn, isKilled, tags, salt, variants, offVariant, prerequisites, targets, rules, defaultRule);
 
     /// <summary>One segment document.</summary>
     public static Gen<SegmentDocument> Segment =>
