@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using FlagKit.Server;
+
+var app = FlagServerApp.Build(args);
+await app.RunAsync();

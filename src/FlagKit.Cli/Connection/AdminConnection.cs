@@ -1,0 +1,115 @@
+using FlagKit.Protocol.V1;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace FlagKit.Cli.Connection;
+
+/// <summary>
+/// One gRPC channel to the flag server's admin API, presenting the API key on every call, with a deadline on
+/// every call so that a server that accepts connections but never answers cannot hang an operator.
+/// </summary>
+internal sealed class AdminConnection : IDisposable
+{
+    /// <summary>How long one admin call may take before it is reported as unreachable.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly GrpcChannel _channel;
+
+    /// <summary>Opens (lazily: nothing is sent until the first call) a channel to <paramref name="settings"/>.Url.</summary>
+    /// <param name="settings">Where to connect and which key to present.</param>
+    public AdminConnection(ServerSettings settings)
+    {
+        Settings = settings;
+        _channel = GrpcChannel.ForAddress(settings.Url, new GrpcChannelOptions
+        {
+            // Operators retry by hand; a transparent retry of a write would be surprising (idempotency keys make it
+            // safe, but the output would hide it).
+            MaxRetryAttempts = 0,
+        });
+        var invoker = _channel.Intercept(metadata =>
+        {
+            if (settings.Key is { } key)
+            {
+                metadata.Add("authorization", "Bearer " + key);
+            }
+
+            metadata.Add("user-agent", "flagkit-cli/" + typeof(AdminConnection).Assembly.GetName().Version?.ToString(3));
+            return metadata;
+        });
+        Admin = new FlagAdmin.FlagAdminClient(invoker);
+    }
+
+    /// <summary>The settings this connection was opened with.</summary>
+    public ServerSettings Settings { get; }
+
+    /// <summary>The generated admin client.</summary>
+    public FlagAdmin.FlagAdminClient Admin { get; }
+
+    /// <summary>Call options with the per-call deadline and the command's cancellation.</summary>
+    /// <param name="timeProvider">The clock the deadline is taken from.</param>
+    /// <param name="cancellationToken">Cancels the call (Ctrl+C).</param>
+    /// <returns>The options.</returns>
+    public static CallOptions Call(TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        new(deadline: timeProvider.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Turns a failed call into the one line an operator reads and the exit code a script tests.
+    /// </summary>
+    /// <param name="exception">The failure.</param>
+    /// <param name="settings">Where the call went (named in unreachable/auth messages).</param>
+    /// <returns>The failure to report.</returns>
+    public static CommandFailedException Describe(RpcException exception, ServerSettings settings)
+    {
+        var detail = OneLine(exception.Status.Detail);
+        if (exception.StatusCode == StatusCode.Unavailable && exception.Status.DebugException is { } cause)
+        {
+            // "Error connecting to subchannel" says little; the innermost cause says "Connection refused".
+            while (cause.InnerException is not null)
+            {
+                cause = cause.InnerException;
+            }
+
+            detail = OneLine(cause.Message);
+        }
+
+        var server = settings.Url.OriginalString;
+        return exception.StatusCode switch
+        {
+            StatusCode.NotFound => new(ExitCodes.NotFound, $"{detail}."),
+            StatusCode.FailedPrecondition or StatusCode.Aborted => new(
+                ExitCodes.Conflict,
+                $"{detail}; someone changed '{settings.Environment}' since — review with 'flagkit diff' / 'flagkit history' and try again."),
+            StatusCode.AlreadyExists => new(ExitCodes.Conflict, $"{detail}."),
+            StatusCode.Unauthenticated => new(
+                ExitCodes.Auth,
+                settings.Key is null
+                    ? $"the server at {server} needs an API key: pass --key or set {ServerSettings.KeyVariable}."
+                    : $"the server at {server} refused the API key ({detail}); check --key / {ServerSettings.KeyVariable}."),
+            StatusCode.PermissionDenied => new(
+                ExitCodes.Auth,
+                $"permission denied: {detail}; this needs an admin key (SDK keys can only read their environment)."),
+            StatusCode.InvalidArgument or StatusCode.OutOfRange => new(ExitCodes.Invalid, $"the server refused the request: {detail}."),
+            StatusCode.Unavailable => new(
+                ExitCodes.Unreachable,
+                $"cannot reach the flag server at {server} ({detail}); check --url / {ServerSettings.UrlVariable} and that the server is running."),
+            StatusCode.DeadlineExceeded => new(
+                ExitCodes.Unreachable,
+                $"the flag server at {server} did not answer within {CallTimeout.TotalSeconds:0} s; check that it is healthy."),
+            StatusCode.Cancelled => new(ExitCodes.Other, "cancelled."),
+            StatusCode.Unimplemented => new(
+                ExitCodes.Other,
+                $"the server at {server} does not implement this call ({detail}); is it a FlagKit server of a matching version?"),
+            _ => new(ExitCodes.Other, $"the flag server failed: {exception.StatusCode}: {detail}."),
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
+
+    private static string OneLine(string text)
+    {
+        var trimmed = text.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+        return trimmed.Length == 0 ? "no detail given" : trimmed;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FlagKit.Cli.Output;
+
+// The shapes `--json` prints. They are a contract with scripts (documented in docs/cli.md): members are only ever
+// added, never renamed or removed. Names are camelCase; absent values are written as null, never left out.
+
+/// <summary>What every write prints.</summary>
+internal sealed record WriteJson(
+    string Environment, long PreviousRevision, long Revision, bool DryRun, bool Replayed, List<ChangeJson> Changes, WaitJson? Wait);
+
+/// <summary>One document a write changed (or, in a dry run, would change).</summary>
+internal sealed record ChangeJson(
+    string Kind, string Key, string Action, string Summary, List<FieldChangeJson> Fields, JsonElement? Before, JsonElement? After);
+
+/// <summary>One value that changed inside a document.</summary>
+internal sealed record FieldChangeJson(string Path, JsonElement? Before, JsonElement? After);
+
+/// <summary>The outcome of <c>--wait</c>.</summary>
+internal sealed record WaitJson(
+    long Revision, int Instances, int Applied, double ElapsedSeconds, bool Complete, List<InstanceJson> Pending);
+
+/// <summary><c>list</c>.</summary>
+internal sealed record FlagListJson(string Environment, long Revision, List<FlagSummaryJson> Flags);
+
+/// <summary>One flag in <c>list</c>.</summary>
+internal sealed record FlagSummaryJson(
+    string Key, string Kind, string State, bool On, bool Killed, List<string> Tags, string Serves,
+    long Version, long Revision, DateTimeOffset? UpdatedAt, string UpdatedBy);
+
+/// <summary><c>get</c>.</summary>
+internal sealed record FlagDetailJson(
+    string Environment, long EnvironmentRevision, string Key, string State, long Version, long Revision,
+    DateTimeOffset? UpdatedAt, string UpdatedBy, JsonElement Document);
+
+/// <summary><c>history</c>.</summary>
+internal sealed record HistoryJson(string Environment, string? Key, List<HistoryEntryJson> Entries);
+
+/// <summary>One history row.</summary>
+internal sealed record HistoryEntryJson(
+    long Revision, string Kind, string Key, string Action, string Author, string Comment, DateTimeOffset? Time,
+    string Summary, JsonElement? Before, JsonElement? After);
+
+/// <summary><c>export --json</c>.</summary>
+internal sealed record ExportJson(string Environment, long Revision, JsonElement File);
+
+/// <summary><c>status</c>.</summary>
+internal sealed record StatusJson(
+    string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances);
+
+/// <summary>One connected SDK instance.</summary>
+internal sealed record InstanceJson(
+    string InstanceId, string App, string AppVersion, string Sdk, string SdkVersion, string Peer,
+    DateTimeOffset? ConnectedAt, long AckedRevision, DateTimeOffset? AckedAt, long Lag, int FailedDocuments);
+
+/// <summary><c>env list</c>.</summary>
+internal sealed record EnvironmentListJson(List<EnvironmentJson> Environments);
+
+/// <summary>One environment (also what <c>env create</c> prints).</summary>
+internal sealed record EnvironmentJson(string Name, long Revision, DateTimeOffset? CreatedAt, int Flags, int Segments);
+
+/// <summary><c>keys list</c>.</summary>
+internal sealed record ApiKeyListJson(List<ApiKeyJson> Keys);
+
+/// <summary>One API key (never its secret).</summary>
+internal sealed record ApiKeyJson(
+    string Id, string Name, string Role, string? Environment, DateTimeOffset? CreatedAt, bool Revoked, string Prefix);
+
+/// <summary><c>keys create</c>: the secret is shown once.</summary>
+internal sealed record ApiKeyCreatedJson(ApiKeyJson Key, string Secret);
+
+/// <summary><c>keys revoke</c>.</summary>
+internal sealed record ApiKeyRevokedJson(ApiKeyJson Key);
+
+/// <summary>What a failing command prints on stdout with <c>--json</c> (the line on stderr is printed too).</summary>
+internal sealed record ErrorJson(ErrorBodyJson Error);
+
+/// <summary>The error itself.</summary>
+internal sealed record ErrorBodyJson(int ExitCode, string Kind, string Message, List<ProblemJson>? Problems);
+
+/// <summary>One validation problem in a flags file.</summary>
+internal sealed record ProblemJson(string Document, string Path, string Message);
+
+/// <summary>Source-generated serialization for every <c>--json</c> shape.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = true)]
+[JsonSerializable(typeof(WriteJson))]
+[JsonSerializable(typeof(FlagListJson))]
+[JsonSerializable(typeof(FlagDetailJson))]
+[JsonSerializable(typeof(HistoryJson))]
+[JsonSerializable(typeof(ExportJson))]
+[JsonSerializable(typeof(StatusJson))]
+[JsonSerializable(typeof(EnvironmentListJson))]
+[JsonSerializable(typeof(EnvironmentJson))]
+[JsonSerializable(typeof(ApiKeyListJson))]
+[JsonSerializable(typeof(ApiKeyCreatedJson))]
+[JsonSerializable(typeof(ApiKeyRevokedJson))]
+[JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(JsonElement))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,108 @@
+namespace FlagKit.Server.Configuration;
+
+/// <summary>
+/// The server's settings, bound from the <c>FlagKit:Server</c> configuration section (appsettings.json,
+/// environment variables <c>FlagKit__Server__...</c>, command line <c>--FlagKit:Server:...</c>).
+/// </summary>
+internal sealed class FlagServerOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "FlagKit:Server";
+
+    /// <summary>The address Kestrel listens on. Loopback by default: expose it deliberately.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The gRPC port (h2c without a certificate, TLS with one). 0 picks a free port.</summary>
+    public int Port { get; set; } = 5080;
+
+    /// <summary>
+    /// Optional second port speaking HTTP/1.1 for <c>/healthz</c> (load balancer and Kubernetes probes cannot
+    /// speak h2c). Unset: no such port.
+    /// </summary>
+    public int? HttpPort { get; set; }
+
+    /// <summary>The SQLite file. A relative path is resolved against the working directory.</summary>
+    public string DataPath { get; set; } = Path.Combine("data", "flagkit.db");
+
+    /// <summary>PFX certificate file; when set the gRPC port speaks TLS (HTTP/2 and HTTP/1.1 over ALPN).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Password of <see cref="CertificatePath"/>, if it has one.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>
+    /// An admin key to ensure on start (created if its hash is not stored yet). Lets tests and samples start
+    /// with a known key. At least 24 characters.
+    /// </summary>
+    public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>Environment name → SDK key to ensure on start (the environment is created when missing).</summary>
+    public Dictionary<string, string> BootstrapSdkKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The environment created on first start.</summary>
+    public string DefaultEnvironment { get; set; } = "production";
+
+    /// <summary>How often subscribers get a Heartbeat.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a new stream may take to send its Hello.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Batches that may wait for one subscriber. A subscriber whose queue is full is told to resync and dropped,
+    /// so a slow reader never grows the server's memory.
+    /// </summary>
+    public int SubscriberQueueCapacity { get; set; } = 64;
+
+    /// <summary>How long a dropped subscriber gets to take its final message (Resync / GoingAway) before the stream is aborted.</summary>
+    public TimeSpan FinalMessageTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Revisions kept per environment so a reconnecting SDK gets only what it missed.</summary>
+    public int ChangeLogCapacity { get; set; } = 1024;
+
+    /// <summary>Largest gRPC message accepted or sent, both directions (bytes).</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Snapshot and delta batches are cut into messages of at most about this many bytes.</summary>
+    public int BatchChunkBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest single flag or segment document accepted (bytes of JSON).</summary>
+    public int MaxDocumentBytes { get; set; } = 256 * 1024;
+
+    /// <summary>How long an idempotency key and its stored answer are kept.</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Identifies this server in Welcome; a random id per process when unset.</summary>
+    public string? ServerId { get; set; }
+
+    /// <summary>Checks the options and throws a message naming the bad setting.</summary>
+    /// <exception cref="InvalidOperationException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        static void Require(bool ok, string setting, string problem)
+        {
+            if (!ok)
+            {
+                throw new InvalidOperationException($"Configuration {SectionName}:{setting}: {problem}");
+            }
+        }
+
+        Require(Port is >= 0 and <= 65535, nameof(Port), "must be 0..65535");
+        Require(HttpPort is null or (>= 0 and <= 65535), nameof(HttpPort), "must be 0..65535");
+        Require(!string.IsNullOrWhiteSpace(DataPath), nameof(DataPath), "must not be empty");
+        Require(HeartbeatInterval >= TimeSpan.FromMilliseconds(10), nameof(HeartbeatInterval), "must be at least 10ms");
+        Require(HelloTimeout > TimeSpan.Zero, nameof(HelloTimeout), "must be positive");
+        Require(SubscriberQueueCapacity >= 2, nameof(SubscriberQueueCapacity), "must be at least 2");
+        Require(FinalMessageTimeout > TimeSpan.Zero, nameof(FinalMessageTimeout), "must be positive");
+        Require(ChangeLogCapacity >= 1, nameof(ChangeLogCapacity), "must be at least 1");
+        Require(MaxMessageBytes >= 64 * 1024, nameof(MaxMessageBytes), "must be at least 65536");
+        Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");
+        Require(MaxDocumentBytes >= 1024 && MaxDocumentBytes <= BatchChunkBytes, nameof(MaxDocumentBytes), "must be 1024..BatchChunkBytes");
+        Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
+        Require(BootstrapAdminKey is null || BootstrapAdminKey.Length >= 24, nameof(BootstrapAdminKey), "must be at least 24 characters");
+        foreach (var (env, key) in BootstrapSdkKeys)
+        {
+            Require(key.Length >= 24, $"BootstrapSdkKeys:{env}", "must be at least 24 characters");
+        }
+    }
+}

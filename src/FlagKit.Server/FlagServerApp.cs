@@ -1,0 +1,116 @@
+using System.Net;
+using FlagKit.Server.Admin;
+using FlagKit.Server.Auth;
+using FlagKit.Server.Configuration;
+using FlagKit.Server.Hosting;
+using FlagKit.Server.Store;
+using FlagKit.Server.Sync;
+using FlagKit.Server.Writes;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FlagKit.Server;
+
+/// <summary>
+/// Builds the flag server: configuration, Kestrel endpoints, the store, the hubs, the gRPC services and health.
+/// Used by <c>Program.cs</c> and by tests (which start it in-process on port 0).
+/// </summary>
+internal static class FlagServerApp
+{
+    /// <summary>
+    /// Builds the app and prepares its store (schema, default environment, bootstrap keys) so that it is ready to
+    /// run. Configuration: appsettings.json, environment variables (<c>FlagKit__Server__Port</c>), command line
+    /// (<c>--FlagKit:Server:Port=5080</c>); see <see cref="FlagServerOptions"/>.
+    /// </summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Last changes to the builder before it is built (tests replace the <see cref="TimeProvider"/>).</param>
+    /// <returns>The built app, not yet started.</returns>
+    /// <exception cref="InvalidOperationException">A setting is invalid or contradicts the data file.</exception>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // appsettings.json next to the binaries, whatever the working directory (relative data paths stay relative to it).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var options = builder.Configuration.GetSection(FlagServerOptions.SectionName).Get<FlagServerOptions>() ?? new FlagServerOptions();
+        options.Validate();
+        builder.Services.AddOptions<FlagServerOptions>().Bind(builder.Configuration.GetSection(FlagServerOptions.SectionName));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        if (!builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => ConfigureEndpoints(kestrel, options));
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Dead peers: HTTP/2 pings on top of the application heartbeats (Kestrel's floor is one second).
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromTicks(Math.Max(options.HeartbeatInterval.Ticks, TimeSpan.TicksPerSecond));
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromTicks(Math.Max(options.HeartbeatInterval.Ticks * 3, TimeSpan.TicksPerSecond));
+        });
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => FlagDatabase.Open(options.DataPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddSingleton<ApiKeyRegistry>();
+        services.AddSingleton<ApiKeyInterceptor>();
+        services.AddSingleton<InstanceRegistry>();
+        services.AddSingleton<HubRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
+        services.AddSingleton<EnvironmentCatalog>();
+        services.AddSingleton<ServerBootstrap>();
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ApiKeyInterceptor>();
+            grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
+            grpc.MaxSendMessageSize = options.MaxMessageBytes;
+            grpc.EnableDetailedErrors = false;
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagSyncService>, SyncMethodProvider>());
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGrpcService<FlagAdminService>();
+        app.MapGrpcService<FlagSyncService>();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz");
+
+        app.Services.GetRequiredService<ServerBootstrap>().Run();
+        return app;
+    }
+
+    private static void ConfigureEndpoints(KestrelServerOptions kestrel, FlagServerOptions options)
+    {
+        var address = options.Host switch
+        {
+            "localhost" => IPAddress.Loopback,
+            "*" or "0.0.0.0" => IPAddress.Any,
+            "::" or "[::]" => IPAddress.IPv6Any,
+            _ => IPAddress.TryParse(options.Host, out var ip)
+                ? ip
+                : throw new InvalidOperationException($"Configuration {FlagServerOptions.SectionName}:Host: '{options.Host}' is not an IP address."),
+        };
+
+        kestrel.Listen(address, options.Port, listen =>
+        {
+            if (string.IsNullOrEmpty(options.CertificatePath))
+            {
+                // h2c: gRPC over cleartext HTTP/2 needs prior knowledge, so this port speaks HTTP/2 only.
+                listen.Protocols = HttpProtocols.Http2;
+            }
+            else
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(options.CertificatePath, options.CertificatePassword);
+            }
+        });
+
+        if (options.HttpPort is { } httpPort)
+        {
+            kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    }
+}

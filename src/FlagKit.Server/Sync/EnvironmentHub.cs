@@ -1,0 +1,345 @@
+using FlagKit.Protocol.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace FlagKit.Server.Sync;
+
+/// <summary>
+/// One environment's fan-out: the current documents, the latest snapshot serialized once and shared by every
+/// subscriber, and a bounded change log by revision so that a reconnecting SDK gets only what it missed.
+/// </summary>
+/// <remarks>
+/// <para>Publishing never waits on a subscriber: each gets the same pre-serialized batch through its bounded queue,
+/// and one whose queue is full is ended with Resync (it reconnects and takes a full snapshot). Server memory is
+/// therefore bounded by the change log's budget plus, per subscriber, its queue capacity in shared references.</para>
+/// <para>Thread safety: all members are safe to call concurrently; state changes happen under one lock, which is
+/// also what orders a subscriber's initial batch before every later change.</para>
+/// </remarks>
+internal sealed class EnvironmentHub
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(DocumentKind Kind, string Key), Document> _documents = [];
+    private readonly LinkedList<RevisionChange> _log = new();
+    private readonly HashSet<SyncSubscriber> _subscribers = [];
+    private readonly int _logCapacity;
+    private readonly long _logByteBudget;
+    private readonly int _chunkBytes;
+    private long _logBytes;
+    private long _revision;
+    private string _contentHash = "";
+    private SyncBatch? _snapshot;
+    private long _droppedSubscribers;
+
+    /// <summary>Creates an empty hub.</summary>
+    /// <param name="environment">The environment name.</param>
+    /// <param name="logCapacity">Revisions kept in the change log.</param>
+    /// <param name="chunkBytes">Messages are cut at about this many bytes of documents.</param>
+    public EnvironmentHub(string environment, int logCapacity, int chunkBytes)
+    {
+        Environment = environment;
+        _logCapacity = logCapacity;
+        _chunkBytes = chunkBytes;
+        _logByteBudget = Math.Max(64L * 1024 * 1024, (long)chunkBytes * 16);
+    }
+
+    /// <summary>The environment name.</summary>
+    public string Environment { get; }
+
+    /// <summary>The revision the hub serves.</summary>
+    public long Revision
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _revision;
+            }
+        }
+    }
+
+    /// <summary>Subscribers connected now.</summary>
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    /// <summary>Revisions held in the change log now.</summary>
+    public int ChangeLogLength
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _log.Count;
+            }
+        }
+    }
+
+    /// <summary>Subscribers ended because they fell behind, since start.</summary>
+    public long DroppedSubscribers => Interlocked.Read(ref _droppedSubscribers);
+
+    /// <summary>Replaces the whole state (at start). The change log starts empty.</summary>
+    /// <param name="revision">The environment's revision.</param>
+    /// <param name="contentHash">Its content hash.</param>
+    /// <param name="documents">The live documents.</param>
+    public void Reset(long revision, string contentHash, IEnumerable<Document> documents)
+    {
+        lock (_lock)
+        {
+            _documents.Clear();
+            foreach (var d in documents)
+            {
+                _documents[(d.Kind, d.Key)] = d;
+            }
+
+            _revision = revision;
+            _contentHash = contentHash;
+            _log.Clear();
+            _logBytes = 0;
+            _snapshot = null;
+        }
+    }
+
+    /// <summary>Applies a committed revision and sends it to every subscriber (never waits on one).</summary>
+    /// <param name="change">The change; its revision must be the next one.</param>
+    /// <exception cref="InvalidOperationException">The change is not the next revision.</exception>
+    public void Publish(RevisionChange change)
+    {
+        lock (_lock)
+        {
+            if (change.Revision != _revision + 1)
+            {
+                throw new InvalidOperationException($"Hub '{Environment}' is at revision {_revision}; cannot publish revision {change.Revision}.");
+            }
+
+            foreach (var r in change.Removed)
+            {
+                _documents.Remove((r.Kind, r.Key));
+            }
+
+            foreach (var d in change.Upserts)
+            {
+                _documents[(d.Kind, d.Key)] = d;
+            }
+
+            var from = _revision;
+            _revision = change.Revision;
+            _contentHash = change.ContentHash;
+            _snapshot = null;
+            _log.AddLast(change);
+            _logBytes += change.Bytes;
+            while (_log.Count > _logCapacity || (_logBytes > _logByteBudget && _log.Count > 1))
+            {
+                _logBytes -= _log.First!.Value.Bytes;
+                _log.RemoveFirst();
+            }
+
+            var batch = BuildDelta(from, change.Revision, change.Upserts, change.Removed, change.KilledFlags);
+            foreach (var s in _subscribers.ToList())
+            {
+                if (!s.TryEnqueue(batch))
+                {
+                    DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {change.Revision}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a subscriber and queues its first batch: only the changes after <paramref name="lastRevision"/> when the
+    /// change log still has them all, else the full snapshot.
+    /// </summary>
+    /// <param name="subscriber">The new subscriber (its queue must be empty).</param>
+    /// <param name="lastRevision">The last complete revision the SDK holds (0: none).</param>
+    /// <returns>The revision the first batch completes, and whether it is a full snapshot.</returns>
+    public (long Revision, bool FullSnapshot) Subscribe(SyncSubscriber subscriber, long lastRevision)
+    {
+        lock (_lock)
+        {
+            var (batch, full) = InitialBatchLocked(lastRevision);
+            if (!subscriber.TryEnqueue(batch))
+            {
+                throw new InvalidOperationException("A new subscriber's queue must have room for its first batch.");
+            }
+
+            _subscribers.Add(subscriber);
+            return (_revision, full);
+        }
+    }
+
+    /// <summary>Removes a subscriber (its stream ended).</summary>
+    /// <param name="subscriber">The subscriber.</param>
+    public void Unsubscribe(SyncSubscriber subscriber)
+    {
+        lock (_lock)
+        {
+            _subscribers.Remove(subscriber);
+        }
+    }
+
+    /// <summary>Queues a heartbeat to every subscriber; one with a full queue is told to resync.</summary>
+    /// <param name="now">The server time to send.</param>
+    public void Heartbeat(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (_subscribers.Count == 0)
+            {
+                return;
+            }
+
+            var frame = SyncFrame.From(new SyncResponse
+            {
+                Heartbeat = new Heartbeat { Revision = _revision, ServerTime = Timestamp.FromDateTimeOffset(now) },
+            });
+            var batch = new SyncBatch(_revision, [frame]);
+            foreach (var s in _subscribers.ToList())
+            {
+                if (!s.TryEnqueue(batch))
+                {
+                    DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {_revision}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Ends every subscriber with a reason (server shutdown).</summary>
+    /// <param name="reason">Why.</param>
+    /// <param name="message">What they are told.</param>
+    public void EndAll(SubscriberEnd reason, string message)
+    {
+        lock (_lock)
+        {
+            foreach (var s in _subscribers)
+            {
+                s.End(reason, message);
+            }
+
+            _subscribers.Clear();
+        }
+    }
+
+    /// <summary>Ends the streams opened with one API key.</summary>
+    /// <param name="keyId">The key id.</param>
+    /// <returns>How many streams were ended.</returns>
+    public int EndKey(string keyId)
+    {
+        lock (_lock)
+        {
+            var ended = 0;
+            foreach (var s in _subscribers.Where(s => s.KeyId == keyId).ToList())
+            {
+                s.End(SubscriberEnd.Revoked, "the API key was revoked");
+                _subscribers.Remove(s);
+                ended++;
+            }
+
+            return ended;
+        }
+    }
+
+    private void DropLocked(SyncSubscriber subscriber, string message)
+    {
+        _subscribers.Remove(subscriber);
+        if (subscriber.End(SubscriberEnd.Resync, message))
+        {
+            Interlocked.Increment(ref _droppedSubscribers);
+        }
+    }
+
+    private (SyncBatch Batch, bool Full) InitialBatchLocked(long lastRevision)
+    {
+        if (lastRevision == _revision && lastRevision > 0)
+        {
+            return (BuildDelta(_revision, _revision, [], [], new HashSet<string>()), false);
+        }
+
+        if (lastRevision > 0 && lastRevision < _revision && _log.First is { } oldest && oldest.Value.Revision <= lastRevision + 1)
+        {
+            // Merge the missed revisions into one net change: the last state of each touched document wins.
+            var upserts = new Dictionary<(DocumentKind, string), Document>();
+            var removed = new Dictionary<(DocumentKind, string), DocumentRef>();
+            var killed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var change in _log.Where(c => c.Revision > lastRevision))
+            {
+                foreach (var r in change.Removed)
+                {
+                    upserts.Remove((r.Kind, r.Key));
+                    removed[(r.Kind, r.Key)] = r;
+                }
+
+                foreach (var d in change.Upserts)
+                {
+                    removed.Remove((d.Kind, d.Key));
+                    upserts[(d.Kind, d.Key)] = d;
+                }
+
+                killed.UnionWith(change.KilledFlags);
+            }
+
+            return (BuildDelta(lastRevision, _revision, upserts.Values.ToList(), removed.Values.ToList(), killed), false);
+        }
+
+        return (_snapshot ??= BuildSnapshotLocked(), true);
+    }
+
+    private SyncBatch BuildSnapshotLocked()
+    {
+        var frames = new List<SyncFrame>();
+        var current = new Snapshot { Revision = _revision };
+        var size = 0L;
+        foreach (var d in _documents.Values.OrderBy(d => d.Kind).ThenBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (size > 0 && size + d.Json.Length > _chunkBytes)
+            {
+                frames.Add(SyncFrame.From(new SyncResponse { Snapshot = current }));
+                current = new Snapshot { Revision = _revision };
+                size = 0;
+            }
+
+            current.Documents.Add(d);
+            size += d.Json.Length + d.Key.Length;
+        }
+
+        frames.Add(SyncFrame.From(new SyncResponse { Snapshot = current }));
+        frames.Add(Transferred(_revision));
+        return new SyncBatch(_revision, frames);
+    }
+
+    private SyncBatch BuildDelta(long from, long to, IReadOnlyCollection<Document> upserts, IReadOnlyCollection<DocumentRef> removed, IReadOnlySet<string> killed)
+    {
+        // Kills first: an SDK reading the batch in order sees them before anything queued behind them.
+        var ordered = upserts
+            .OrderBy(d => d.Kind == DocumentKind.Flag && killed.Contains(d.Key) ? 0 : 1)
+            .ThenBy(d => d.Kind)
+            .ThenBy(d => d.Key, StringComparer.Ordinal);
+        var frames = new List<SyncFrame>();
+        var current = new Delta { FromRevision = from, ToRevision = to };
+        var size = 0L;
+        foreach (var d in ordered)
+        {
+            if (size > 0 && size + d.Json.Length > _chunkBytes)
+            {
+                frames.Add(SyncFrame.From(new SyncResponse { Delta = current }));
+                current = new Delta { FromRevision = from, ToRevision = to };
+                size = 0;
+            }
+
+            current.Upserts.Add(d);
+            size += d.Json.Length + d.Key.Length;
+        }
+
+        current.Removed.AddRange(removed);
+        frames.Add(SyncFrame.From(new SyncResponse { Delta = current }));
+        frames.Add(Transferred(to));
+        return new SyncBatch(to, frames);
+    }
+
+    private SyncFrame Transferred(long revision) =>
+        SyncFrame.From(new SyncResponse { Transferred = new Transferred { Revision = revision, ContentHash = _contentHash } });
+}
