@@ -75,6 +75,8 @@ public sealed class DiskCacheFaultTests
     {
         await using TestFlagServer server = await TestFlagServer.StartAsync();
         await using FaultProxy proxy = FaultProxy.Start(server.Address);
+        // The cache holds revision 1 (generation 3); the server has moved on to revision 2 (generation 4).
+        await Generations.ApplyAsync(server.Admin, TestFlagServer.Environment, 3, FlagCount, padding: 10);
         var write = await Generations.ApplyAsync(server.Admin, TestFlagServer.Environment, 4, FlagCount, padding: 10);
         string cacheDirectory = Directory.CreateTempSubdirectory("flagkit-cache-").FullName;
         try

@@ -11,8 +11,11 @@ internal sealed class SdkClient : IAsyncDisposable
 {
     private readonly ConcurrentQueue<FlagSnapshot> _published = new();
 
-    private SdkClient(GrpcFlagSource source, FlagClient client)
+    private readonly HttpMessageHandler? _handler;
+
+    private SdkClient(GrpcFlagSource source, FlagClient client, HttpMessageHandler? handler)
     {
+        _handler = handler;
         Source = source;
         Client = client;
         Client.FlagsChanged += (_, _) => _published.Enqueue(Client.Snapshot);
@@ -46,11 +49,31 @@ internal sealed class SdkClient : IAsyncDisposable
     {
         var source = new GrpcFlagSource(options);
         var client = new FlagClient(source);
-        var sdk = new SdkClient(source, client);
+        var sdk = new SdkClient(source, client, options.HttpHandler);
         _ = client.StartAsync();
         await Task.Yield();
         return sdk;
     }
 
-    public async ValueTask DisposeAsync() => await Client.DisposeAsync();
+    /// <summary>
+    /// A handler whose HTTP/2 keep-alive pings find a black-holed connection within ~2 s. The SDK's default handler
+    /// pings after 20 s idle and waits 10 s: until then a reconnect after a stall reuses the dead connection (see
+    /// docs/reliability.md, "stall").
+    /// </summary>
+    public static SocketsHttpHandler FastKeepAliveHandler() => new()
+    {
+        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        KeepAlivePingDelay = TimeSpan.FromSeconds(1),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(1),
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+    };
+
+    /// <summary>Disposes the client (and the handler given in the options, which the source does not own).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        _handler?.Dispose();
+    }
 }
