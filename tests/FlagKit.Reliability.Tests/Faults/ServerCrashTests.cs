@@ -51,7 +51,7 @@ public sealed class ServerCrashTests
                             Environment = TestFlagServer.Environment,
                             Kind = DocumentKind.Flag,
                             Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off", "defaultRule": { "variant": "on" } }"""),
-                            Options = new WriteOptions { IdempotencyKey = key, Comment = "burst" },
+                            Options = new FlagKit.Protocol.V1.WriteOptions { IdempotencyKey = key, Comment = "burst" },
                         });
                         acked[key] = response.Revision;
                     }

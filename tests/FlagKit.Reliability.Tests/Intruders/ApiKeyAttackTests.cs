@@ -35,7 +35,7 @@ public sealed class ApiKeyAttackTests
         long revisionBefore = await RevisionAsync(server);
         int keysBefore = (await server.Admin.ListApiKeysAsync(new ListApiKeysRequest())).Keys.Count;
 
-        IReadOnlyList<MethodDescriptor> methods = FlagAdmin.Descriptor.Methods;
+        IList<MethodDescriptor> methods = FlagAdmin.Descriptor.Methods;
         Assert.That(methods, Has.Count.GreaterThanOrEqualTo(20), "the admin service's methods, from its descriptor");
         var outcomes = new List<string>();
         foreach (MethodDescriptor method in methods)
