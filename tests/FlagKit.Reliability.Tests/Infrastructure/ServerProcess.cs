@@ -130,7 +130,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     private async Task<TimeSpan> StartProcessAsync()
     {
         string serverDll = Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll");
-        var start = new ProcessStartInfo(DotnetHost(), $"\"{serverDll}\"")
+        var start = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = DataDirectory,
             RedirectStandardOutput = true,
@@ -152,6 +152,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             settings[key] = value;
         }
 
+        start.ArgumentList.Add(serverDll);
         foreach ((string key, string value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
