@@ -83,6 +83,12 @@ public sealed class FlagSnapshot
             return FlagEvaluation.Fault(null, EvaluationReason.FlagNotFound, EvaluationErrorCode.FlagNotFound, Revision);
         }
 
+        if (flag.ConstantVariant >= 0)
+        {
+            // Killed, off, or nothing but a default variant: decided when the flag was compiled.
+            return new FlagEvaluation(flag, flag.ConstantVariant, flag.ConstantReason, EvaluationErrorCode.None, null, Revision);
+        }
+
         try
         {
             return Evaluator.Evaluate(this, flag, context ?? EvaluationContext.Empty, depth: 0);

@@ -106,6 +106,7 @@ public sealed class TestFlags : IDisposable, IAsyncDisposable
     public TestFlags Tag(string key, params string[] tags)
     {
         var flag = Source.Snapshot.ToFile().Flags.Find(f => f.Key == key) ?? throw new KeyNotFoundException($"No flag '{key}'.");
+        flag.Tags ??= [];
         flag.Tags.AddRange(tags.Where(t => !flag.Tags.Contains(t)));
         return Set(flag);
     }

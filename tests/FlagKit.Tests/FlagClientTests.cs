@@ -242,6 +242,55 @@ public sealed class FlagClientTests
         Assert.That(flags.Client.IsEnabled("a", defaultValue: true), Is.False);
     }
 
+    [Test]
+    public async Task Getters_HotPath_AllocateNothing()
+    {
+        // Not a timing test: allocation is deterministic. Every path the benchmarks measure, plus the others.
+        var file = TestDocuments.FileJson(
+            TestDocuments.BoolFlag("plain") + "," +
+            """
+                { "key": "targeted", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off",
+                "targets": { "on": ["vip-9"] },
+                "rules": [
+                  { "id": "blocked", "conditions": [ { "attribute": "region", "op": "in", "values": ["us"] } ], "variant": "off" },
+                  { "id": "vip", "conditions": [ { "op": "inSegment", "values": ["vip"] } ], "variant": "on" },
+                  { "id": "old", "conditions": [ { "attribute": "clientVersion", "op": "semverLt", "values": ["3.0.0"] } ], "variant": "off" },
+                  { "id": "net", "conditions": [ { "attribute": "ip", "op": "cidr", "values": ["10.0.0.0/8"], "negate": true },
+                                                 { "attribute": "app", "op": "regex", "values": ["^never$"] } ], "variant": "off" } ],
+                "defaultRule": { "split": { "variants": [ { "variant": "on", "weight": 25 }, { "variant": "off", "weight": 75 } ] } } }
+                """,
+            """{ "key": "vip", "included": ["vip-1"], "rules": [ { "conditions": [ { "attribute": "segment", "op": "in", "values": ["gold"] } ] } ] }""");
+        await using var client = await StartedClient(file);
+        await using var json = new TestFlags().SetJson("limits", "[1, 2]").Set("theme", "dark").Set("max", 5.0);
+        var context = new EvaluationContext { AccountId = "player-1234567", Region = "eu", Segment = "silver", ClientVersion = "3.4.1", ClientIp = "192.168.0.1", App = "web" };
+
+        void EvaluateAll()
+        {
+            client.IsEnabled("plain", context);
+            client.IsEnabled("targeted", context);
+            client.GetBoolDetails("targeted", context);
+            client.GetStringDetails("targeted", context);
+            client.IsEnabled("missing", context);
+            json.Client.GetJson("limits", context);
+            json.Client.GetString("theme", context);
+            json.Client.GetNumberDetails("max", context);
+        }
+
+        for (var i = 0; i < 1000; i++)
+        {
+            EvaluateAll();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            EvaluateAll();
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(client.GetBoolDetails("targeted", context).Reason, Is.EqualTo(EvaluationReason.Split));
+    }
+
     private static async Task<FlagClient> StartedClient(string fileJson)
     {
         var client = new FlagClient(new InMemoryFlagSource(TestDocuments.File(fileJson)));

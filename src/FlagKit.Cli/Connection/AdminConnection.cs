@@ -76,7 +76,9 @@ internal sealed class AdminConnection : IDisposable
         var server = settings.Url.OriginalString;
         return exception.StatusCode switch
         {
-            StatusCode.NotFound => new(ExitCodes.NotFound, $"{detail}."),
+            StatusCode.NotFound => new(
+                ExitCodes.NotFound,
+                $"{detail}; check the name, and the environment (--env / {ServerSettings.EnvironmentVariable}, now '{settings.Environment}')."),
             StatusCode.FailedPrecondition or StatusCode.Aborted => new(
                 ExitCodes.Conflict,
                 $"{detail}; someone changed '{settings.Environment}' since — review with 'flagkit diff' / 'flagkit history' and try again."),

@@ -248,7 +248,7 @@ internal static class FlagCompiler
         return ok ? conditions : null;
     }
 
-    private static HashSet<string>? Accounts(List<string>? accounts, string path, DocumentErrors errors)
+    private static AccountSet? Accounts(List<string>? accounts, string path, DocumentErrors errors)
     {
         if (accounts is null || accounts.Count == 0)
         {
@@ -268,7 +268,7 @@ internal static class FlagCompiler
             }
         }
 
-        return set;
+        return new AccountSet(set);
     }
 
     private static int Variant(string? name, string path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)

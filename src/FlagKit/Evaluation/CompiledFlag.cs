@@ -125,10 +125,11 @@ internal sealed class CompiledFlag
         Killed = document.Killed;
         Failure = failure;
         Variants = [];
-        Tags = [.. document.Tags];
+        Tags = [.. document.Tags ?? []];
         Prerequisites = [];
         Rules = [];
         SegmentReferences = [];
+        ConstantVariant = -1;
     }
 
     public CompiledFlag(
@@ -149,12 +150,31 @@ internal sealed class CompiledFlag
         Killed = document.Killed;
         Variants = variants;
         OffVariant = offVariant;
-        Tags = [.. document.Tags];
+        Tags = [.. document.Tags ?? []];
         Prerequisites = prerequisites;
         Targets = targets;
         Rules = rules;
         DefaultServe = defaultServe;
         SegmentReferences = segmentReferences;
+
+        // Whatever the context, some flags serve one thing: killed, off, or on with nothing but a default variant.
+        // Their result is decided here, once, and the evaluator returns it without looking at the context.
+        if (Killed)
+        {
+            (ConstantVariant, ConstantReason) = (offVariant, EvaluationReason.Killed);
+        }
+        else if (!On)
+        {
+            (ConstantVariant, ConstantReason) = (offVariant, EvaluationReason.Disabled);
+        }
+        else if (prerequisites.Length == 0 && targets is null && rules.Length == 0 && defaultServe.Split is null)
+        {
+            (ConstantVariant, ConstantReason) = (defaultServe.Variant, EvaluationReason.Default);
+        }
+        else
+        {
+            ConstantVariant = -1;
+        }
     }
 
     // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
@@ -191,6 +211,12 @@ internal sealed class CompiledFlag
 
     /// <summary>Keys of the segments this flag's conditions name directly.</summary>
     public string[] SegmentReferences { get; }
+
+    /// <summary>The variant every evaluation serves when that does not depend on the context; else -1.</summary>
+    public int ConstantVariant { get; }
+
+    /// <summary>The reason that goes with <see cref="ConstantVariant"/>.</summary>
+    public EvaluationReason ConstantReason { get; }
 
     /// <summary>A flag that serves the caller's default with reason ERROR (a document this SDK could not compile).</summary>
     public static CompiledFlag Failed(FlagDocument document, string failure) => new(document, failure);

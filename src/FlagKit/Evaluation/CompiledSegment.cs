@@ -6,7 +6,7 @@ namespace FlagKit.Evaluation;
 /// <remarks>Immutable and thread safe; shared between snapshots while its document and its references do not change.</remarks>
 internal sealed class CompiledSegment
 {
-    public CompiledSegment(SegmentDocument document, HashSet<string>? included, HashSet<string>? excluded, Condition[][] rules, string[] segmentReferences)
+    public CompiledSegment(SegmentDocument document, AccountSet? included, AccountSet? excluded, Condition[][] rules, string[] segmentReferences)
     {
         Document = document;
         Included = included;
@@ -22,9 +22,9 @@ internal sealed class CompiledSegment
     /// <summary>The document compiled (never modified after compilation).</summary>
     public SegmentDocument Document { get; }
 
-    public HashSet<string>? Included { get; }
+    public AccountSet? Included { get; }
 
-    public HashSet<string>? Excluded { get; }
+    public AccountSet? Excluded { get; }
 
     /// <summary>Any rule (OR) whose conditions all match (AND) puts the context in.</summary>
     public Condition[][] Rules { get; }
@@ -51,6 +51,41 @@ internal sealed class CompiledSegment
         foreach (var rule in Rules)
         {
             if (Evaluator.AllMatch(rule, context))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A set of account ids: scanned when short (cheaper than hashing the id), hashed when long.</summary>
+internal sealed class AccountSet
+{
+    private const int ScanLimit = 8;
+
+    private readonly string[] _ids;
+    private readonly HashSet<string>? _set;
+
+    public AccountSet(IReadOnlyCollection<string> ids)
+    {
+        _ids = [.. ids];
+        _set = _ids.Length > ScanLimit ? new HashSet<string>(_ids, StringComparer.Ordinal) : null;
+    }
+
+    public int Count => _ids.Length;
+
+    public bool Contains(string id)
+    {
+        if (_set is not null)
+        {
+            return _set.Contains(id);
+        }
+
+        foreach (var candidate in _ids)
+        {
+            if (string.Equals(candidate, id, StringComparison.Ordinal))
             {
                 return true;
             }

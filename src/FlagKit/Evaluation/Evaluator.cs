@@ -15,6 +15,11 @@ internal static class Evaluator
     public static FlagEvaluation Evaluate(FlagSnapshot snapshot, CompiledFlag flag, EvaluationContext context, int depth)
     {
         var revision = snapshot.Revision;
+        if (flag.ConstantVariant >= 0)
+        {
+            return new FlagEvaluation(flag, flag.ConstantVariant, flag.ConstantReason, EvaluationErrorCode.None, null, revision);
+        }
+
         if (flag.Failure is not null)
         {
             return FlagEvaluation.Fault(flag, EvaluationReason.Error, EvaluationErrorCode.InvalidFlag, revision);

@@ -73,21 +73,34 @@ internal static class MurmurHash3
     public static int Bucket(ReadOnlySpan<byte> saltAndSlashUtf8, string key)
     {
         var length = saltAndSlashUtf8.Length + Encoding.UTF8.GetMaxByteCount(key.Length);
-        byte[]? rented = null;
-        var buffer = length <= StackLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        if (length > StackLimit)
+        {
+            return BucketLong(saltAndSlashUtf8, key, length);
+        }
+
+        // The common case: no try/finally, no pool, just a small stack buffer.
+        Span<byte> buffer = stackalloc byte[length];
+        return BucketIn(buffer, saltAndSlashUtf8, key);
+    }
+
+    private static int BucketLong(ReadOnlySpan<byte> saltAndSlashUtf8, string key, int length)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            saltAndSlashUtf8.CopyTo(buffer);
-            var written = Encoding.UTF8.GetBytes(key, buffer[saltAndSlashUtf8.Length..]);
-            return (int)(Hash32(buffer[..(saltAndSlashUtf8.Length + written)]) % BucketCount);
+            return BucketIn(rented, saltAndSlashUtf8, key);
         }
         finally
         {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private static int BucketIn(Span<byte> buffer, ReadOnlySpan<byte> saltAndSlashUtf8, string key)
+    {
+        saltAndSlashUtf8.CopyTo(buffer);
+        var written = Encoding.UTF8.GetBytes(key, buffer[saltAndSlashUtf8.Length..]);
+        return (int)(Hash32(buffer[..(saltAndSlashUtf8.Length + written)]) % BucketCount);
     }
 
     /// <summary>The bucket of <paramref name="key"/> under <paramref name="salt"/> (convenience for tests and tools).</summary>

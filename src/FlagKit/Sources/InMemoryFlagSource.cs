@@ -142,7 +142,7 @@ public sealed class InMemoryFlagSource : FlagSource
         {
             foreach (var flag in flags.Values.ToList())
             {
-                if (flag.Tags.Contains(tag, StringComparer.Ordinal) && flag.Killed != killed)
+                if (flag.Tags?.Contains(tag, StringComparer.Ordinal) == true && flag.Killed != killed)
                 {
                     var copy = FlagJson.Clone(flag);
                     copy.Killed = killed;

@@ -10,14 +10,14 @@ namespace FlagKit.Versioning;
 /// <remarks>Thread-safe. Recording allocates nothing once a version's text is cached.</remarks>
 internal sealed class ContractMetrics
 {
-    public const string MeterName = "FlagKit.Versioning";
+    public const string MeterName = VersioningTelemetry.Name;
     public const string NegotiationsName = "flagkit.contract.negotiations";
 
     private readonly Counter<long> _negotiations;
 
     public ContractMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName, typeof(ContractMetrics).Assembly.GetName().Version?.ToString());
+        var meter = meterFactory?.Create(MeterName) ?? VersioningTelemetry.Meter;
         _negotiations = meter.CreateCounter<long>(
             NegotiationsName,
             unit: "{negotiation}",
@@ -33,14 +33,14 @@ internal sealed class ContractMetrics
             return;
         }
 
-        var tags = new TagList
-        {
-            { "flagkit.contract.name", result.ContractName },
-            { "flagkit.contract.version", result.Chosen?.Text ?? "none" },
-            { "flagkit.contract.side", side == ContractSide.Client ? "client" : "server" },
-            { "flagkit.contract.outcome", ContractWire.FormatStatus(result.Status) },
-            { "flagkit.contract.deprecated", result.IsDeprecated ? "true" : "false" },
-        };
+        var tags = VersioningTelemetry.Tags(
+        [
+            new("flagkit.contract.name", result.ContractName),
+            new("flagkit.contract.version", result.Chosen?.Text ?? "none"),
+            new("flagkit.contract.side", side == ContractSide.Client ? "client" : "server"),
+            new("flagkit.contract.outcome", ContractWire.FormatStatus(result.Status)),
+            new("flagkit.contract.deprecated", result.IsDeprecated ? "true" : "false"),
+        ]);
         _negotiations.Add(1, tags);
     }
 }

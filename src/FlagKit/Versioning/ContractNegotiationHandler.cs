@@ -25,7 +25,7 @@ public sealed class ContractNegotiationHandler : DelegatingHandler
     /// <summary>Creates the handler (set <see cref="DelegatingHandler.InnerHandler"/> yourself, or let <c>IHttpClientFactory</c> do it).</summary>
     /// <param name="negotiator">A client-side negotiator for the contract.</param>
     /// <param name="policy">Resolves the policy range for a request (for example from a policy flag and the
-    /// request's <see cref="ContractHttpExtensions.SetEvaluationState"/> state); null for none.</param>
+    /// request's <see cref="ContractHttpExtensions.GetEvaluationContext"/>, with a <see cref="ContractPolicy"/>); null for none.</param>
     public ContractNegotiationHandler(ContractNegotiator negotiator, Func<HttpRequestMessage, VersionRange?>? policy = null)
     {
         ArgumentNullException.ThrowIfNull(negotiator);
@@ -87,29 +87,27 @@ public static class ContractHttpExtensions
         return request.Options.TryGetValue(OptionKey(contract), out var result) ? result : null;
     }
 
-    /// <summary>Attaches a caller state to a request (for example an evaluation context) for a policy delegate to read.</summary>
-    /// <typeparam name="T">The state's type.</typeparam>
+    /// <summary>Attaches the evaluation context of a request, for a policy delegate to read (<see cref="GetEvaluationContext"/>).</summary>
     /// <param name="request">The request.</param>
-    /// <param name="state">The state.</param>
+    /// <param name="context">Who the request is for.</param>
     /// <returns>The request.</returns>
-    public static HttpRequestMessage SetEvaluationState<T>(this HttpRequestMessage request, T state)
-        where T : class
+    public static HttpRequestMessage SetEvaluationContext(this HttpRequestMessage request, EvaluationContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request.Options.Set(new HttpRequestOptionsKey<T>("flagkit.state"), state);
+        request.Options.Set(ContextKey, context);
         return request;
     }
 
-    /// <summary>Reads the state attached by <see cref="SetEvaluationState{T}"/>.</summary>
-    /// <typeparam name="T">The state's type.</typeparam>
+    /// <summary>Reads the context attached by <see cref="SetEvaluationContext"/>.</summary>
     /// <param name="request">The request.</param>
-    /// <returns>The state, or null.</returns>
-    public static T? GetEvaluationState<T>(this HttpRequestMessage request)
-        where T : class
+    /// <returns>The context, or null.</returns>
+    public static EvaluationContext? GetEvaluationContext(this HttpRequestMessage request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Options.TryGetValue(new HttpRequestOptionsKey<T>("flagkit.state"), out var state) ? state : null;
+        return request.Options.TryGetValue(ContextKey, out var context) ? context : null;
     }
+
+    private static readonly HttpRequestOptionsKey<EvaluationContext> ContextKey = new("flagkit.evaluation-context");
 
     internal static HttpRequestOptionsKey<NegotiationResult> OptionKey(string contract) => new("flagkit.contract:" + contract);
 }

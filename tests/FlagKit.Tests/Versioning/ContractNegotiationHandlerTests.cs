@@ -103,12 +103,15 @@ public sealed class ContractNegotiationHandlerTests
     }
 
     [Test]
-    public async Task SendAsync_PolicyFromRequestState_CapsTheOffer()
+    public async Task SendAsync_PolicyFlagForRequestContext_CapsTheOffer()
     {
-        using var client = Client(Gateway("3.1.0", "3.0.0"), request => request.GetEvaluationState<string>() == "canary" ? null : VersionRange.Parse("<3.1"));
+        // contract.wallet-api: region "canary" gets ^3.0 (3.1 allowed), everyone else >=3.0 <3.1.
+        await using var flags = new TestFlags().Set(PolicyFlag());
+        var policy = new ContractPolicy(flags.Client, ContractPolicy.FlagKeyFor("wallet-api"));
+        using var client = Client(Gateway("3.1.0", "3.0.0"), request => policy.Resolve(request.GetEvaluationContext()));
 
         using var regular = await client.GetAsync("/balance");
-        using var canaryRequest = new HttpRequestMessage(HttpMethod.Get, "/balance").SetEvaluationState("canary");
+        using var canaryRequest = new HttpRequestMessage(HttpMethod.Get, "/balance").SetEvaluationContext(new EvaluationContext { Region = "canary" });
         using var canary = await client.SendAsync(canaryRequest);
 
         Assert.That(await regular.Content.ReadAsStringAsync(), Is.EqualTo("3.0.0"));
@@ -131,6 +134,29 @@ public sealed class ContractNegotiationHandlerTests
     {
         Assert.Throws<ArgumentException>(() => _ = new ContractNegotiationHandler(new ContractNegotiator(ContractTests.WalletApi(), ContractSide.Server)));
     }
+
+    internal static FlagKit.Documents.FlagDocument PolicyFlag() => new()
+    {
+        Key = "contract.wallet-api",
+        Kind = FlagKit.Documents.FlagKind.String,
+        On = true,
+        Variants = new Dictionary<string, System.Text.Json.JsonElement>
+        {
+            ["stable"] = System.Text.Json.JsonSerializer.SerializeToElement(">=3.0 <3.1"),
+            ["canary"] = System.Text.Json.JsonSerializer.SerializeToElement("^3.0"),
+        },
+        OffVariant = "stable",
+        Rules =
+        [
+            new FlagKit.Documents.RuleDocument
+            {
+                Id = "canary-region",
+                Conditions = [new FlagKit.Documents.ConditionDocument { Attribute = "region", Op = "in", Values = [System.Text.Json.JsonSerializer.SerializeToElement("canary")] }],
+                Variant = "canary",
+            },
+        ],
+        DefaultRule = new FlagKit.Documents.ServeDocument { Variant = "stable" },
+    };
 
     private static ContractNegotiator Gateway(params string[] versions) =>
         new(new Contract("wallet-api", versions.Select(ContractVersion.Active)), ContractSide.Client);
