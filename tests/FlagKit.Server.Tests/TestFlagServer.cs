@@ -89,7 +89,12 @@ public sealed class TestFlagServer : IAsyncDisposable
             server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions
             {
                 MaxReceiveMessageSize = 16 * 1024 * 1024,
-                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    // Test servers with TLS use a throwaway self-signed certificate.
+                    SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+                },
             });
             server.Admin = new FlagAdmin.FlagAdminClient(server.CallInvoker(AdminKey));
             return server;

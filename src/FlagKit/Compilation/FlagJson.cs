@@ -78,6 +78,13 @@ internal static class FlagJson
             utf8 = utf8[3..];
         }
 
+        // System.Text.Json checks UTF-8 only when it decodes a string; inside a JsonElement (variant values, condition
+        // operands) invalid bytes would survive parsing and throw later, in the compiler. Refuse them here, as bad input.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw new FlagValidationException([new FlagValidationError(document, "$", $"invalid UTF-8 (byte offset {FirstInvalidUtf8(utf8)})")]);
+        }
+
         try
         {
             return JsonSerializer.Deserialize(utf8, typeInfo)
@@ -89,6 +96,12 @@ internal static class FlagJson
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1})" : "";
             throw new FlagValidationException([new FlagValidationError(document, path, $"invalid JSON{where}: {FirstSentence(ex.Message)}")], ex);
         }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        System.Text.Unicode.Utf8.ToUtf16(utf8, new char[utf8.Length], out var valid, out _, replaceInvalidSequences: false);
+        return valid;
     }
 
     // System.Text.Json appends "Path: ... | LineNumber: ..." to its messages; we report those ourselves.

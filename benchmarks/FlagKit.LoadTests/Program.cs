@@ -1,0 +1,387 @@
+// FlagKit load harness: many real SDK clients (FlagClient + GrpcFlagSource) against one real server process.
+// Not BenchmarkDotNet: this measures a distributed system (propagation, acks, server CPU/memory), not a method.
+//
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- [--clients 1000] [--rate 10] [--seconds 10]
+//       [--ack-clients 1,100,1000] [--ack-writes 20] [--flags 10000] [--skip-large]
+//
+// Figures and the commands that produced them: docs/reliability.md.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FlagKit;
+using FlagKit.Compilation;
+using FlagKit.Documents;
+using FlagKit.LoadTests;
+using FlagKit.Protocol.V1;
+using FlagKit.Sources;
+using Google.Protobuf;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var options = Args.Parse(args);
+ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
+Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+
+string serverDll = Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll");
+await using var server = await ServerProcess.StartAsync(serverDll, new Dictionary<string, string>());
+long serverIdle = server.ResidentBytes;
+
+// One SocketsHttpHandler for every client: HTTP/2 multiplexes the streams over a few TCP connections (Kestrel allows
+// 100 streams per connection; EnableMultipleHttp2Connections opens another when one is full). Each client still has
+// its own GrpcChannel, GrpcFlagSource and FlagClient, exactly as separate services would.
+using var shared = new SocketsHttpHandler
+{
+    EnableMultipleHttp2Connections = true,
+    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+    KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+};
+
+var clients = new List<LoadClient>();
+var report = new StringBuilder();
+
+// 1. commit -> ack (ListInstances) for 1, 100, 1000 clients: sequential writes, each waited for until every client acked.
+long revision = (await server.Admin.PutDocumentAsync(Put("load", 0))).Revision;
+foreach (int count in options.AckClients)
+{
+    await ConnectAsync(count);
+    await WaitAsync(() => clients.All(c => c.Client.Snapshot.Revision >= revision), $"{count} clients on revision {revision}");
+    var latencies = new List<double>();
+    for (int i = 1; i <= options.AckWrites; i++)
+    {
+        WriteResponse write = await server.Admin.PutDocumentAsync(Put("load", i));
+        DateTimeOffset committed = await CommitTimeAsync(write.Revision);
+        ListInstancesResponse instances;
+        var poll = Stopwatch.StartNew();
+        while (true)
+        {
+            instances = await server.Admin.ListInstancesAsync(new ListInstancesRequest { Environment = ServerProcess.Environment });
+            if (instances.Instances.Count >= count && instances.Instances.All(x => x.AckedRevision >= write.Revision))
+            {
+                break;
+            }
+
+            if (poll.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"not every client acked revision {write.Revision}");
+            }
+
+            await Task.Delay(5);
+        }
+
+        latencies.AddRange(instances.Instances.Select(x => (x.AckedAt.ToDateTimeOffset() - committed).TotalMilliseconds));
+        revision = write.Revision;
+    }
+
+    string line = $"commit->ack, {count,5} clients, {options.AckWrites} writes: p50 {Percentile(latencies, 50):F1} ms, p99 {Percentile(latencies, 99):F1} ms, max {latencies.Max():F1} ms";
+    Console.WriteLine(line);
+    report.AppendLine(line);
+}
+
+// 2. The propagation run: all clients connected; `rate` changes per second for `seconds` seconds.
+await ConnectAsync(options.Clients);
+await WaitAsync(() => clients.All(c => c.Client.Snapshot.Revision >= revision), $"{options.Clients} clients on revision {revision}");
+GC.Collect();
+long clientProcessBytes = GC.GetTotalMemory(forceFullCollection: true);
+await Task.Delay(2000);
+long serverConnected = server.ResidentBytes;
+foreach (LoadClient client in clients)
+{
+    client.Reset();
+}
+
+var committedRevisions = new List<(long Revision, int Value)>();
+TimeSpan cpuBefore = server.CpuTime;
+var wall = Stopwatch.StartNew();
+long peakServer = serverConnected;
+int total = options.Rate * options.Seconds;
+var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / options.Rate));
+for (int i = 0; i < total; i++)
+{
+    await ticker.WaitForNextTickAsync();
+    int value = 1000 + i;
+    WriteResponse write = await server.Admin.PutDocumentAsync(Put("load", value));
+    committedRevisions.Add((write.Revision, value));
+    if (i % options.Rate == 0)
+    {
+        peakServer = Math.Max(peakServer, server.ResidentBytes);
+    }
+}
+
+long final = committedRevisions[^1].Revision;
+await WaitAsync(() => clients.All(c => c.Client.Snapshot.Revision == final), $"every client on the final revision {final}");
+TimeSpan runWall = wall.Elapsed;
+TimeSpan cpu = server.CpuTime - cpuBefore;
+peakServer = Math.Max(peakServer, server.ResidentBytes);
+
+Dictionary<long, DateTimeOffset> commitTimes = await CommitTimesAsync(committedRevisions[0].Revision, final);
+var propagation = new List<double>();
+int missed = 0;
+int coalesced = 0;
+int wrongValue = 0;
+foreach (LoadClient client in clients)
+{
+    (long Revision, DateTimeOffset At)[] applied = client.Applied;
+    int next = 0;
+    foreach ((long r, int _) in committedRevisions)
+    {
+        while (next < applied.Length && applied[next].Revision < r)
+        {
+            next++;
+        }
+
+        if (next == applied.Length)
+        {
+            missed++;
+            continue;
+        }
+
+        if (applied[next].Revision > r)
+        {
+            coalesced++;
+        }
+
+        propagation.Add((applied[next].At - commitTimes[r]).TotalMilliseconds);
+    }
+
+    if (client.Client.GetNumber("load", defaultValue: -1) != committedRevisions[^1].Value)
+    {
+        wrongValue++;
+    }
+}
+
+int reconnects = clients.Sum(c => (int)Math.Max(0, c.Source.Diagnostics.Sessions - 1));
+string[] lines =
+[
+    $"propagation run: {options.Clients} clients, {total} changes at {options.Rate}/s over {runWall.TotalSeconds:F1} s (wall incl. final convergence)",
+    $"  every client on final revision {final}: yes; wrong final value: {wrongValue}; revisions never applied: {missed}; applied only within a later batch (coalesced): {coalesced}; reconnects: {reconnects}",
+    $"  commit->applied (FlagsChanged): p50 {Percentile(propagation, 50):F1} ms, p99 {Percentile(propagation, 99):F1} ms, max {propagation.Max():F1} ms ({propagation.Count} samples)",
+    $"  server CPU: {cpu.TotalSeconds:F1} s over {runWall.TotalSeconds:F1} s = {100 * cpu.TotalSeconds / runWall.TotalSeconds:F0} % of one core",
+    $"  server memory: idle {Mb(serverIdle)}, {options.Clients} connected {Mb(serverConnected)}, peak {Mb(peakServer)}; per connected client {(serverConnected - serverIdle) / 1024.0 / options.Clients:F1} KB",
+    $"  client process (all {options.Clients} SDK clients, managed heap): {Mb(clientProcessBytes)} = {clientProcessBytes / 1024.0 / options.Clients:F1} KB per client",
+];
+foreach (string line in lines)
+{
+    Console.WriteLine(line);
+    report.AppendLine(line);
+}
+
+foreach (LoadClient client in clients)
+{
+    await client.DisposeAsync();
+}
+
+clients.Clear();
+
+// 3. The largest environment: 10 000 flags.
+if (!options.SkipLarge)
+{
+    FlagFile large = LargeFile(options.Flags);
+    byte[] fileJson = FlagJson.SerializeFile(large);
+    long wireBytes = large.Flags.Sum(f => (long)FlagJson.SerializeFlag(f).Length);
+    var builds = new List<double>();
+    FlagSnapshot built = null!;
+    for (int i = 0; i < 7; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        built = SnapshotBuilder.Build(FlagJson.Clone(large), 1);
+        builds.Add(sw.Elapsed.TotalMilliseconds);
+    }
+
+    var deltas = new List<double>();
+    FlagDocument changed = FlagJson.Clone(large.Flags[large.Flags.Count / 2]);
+    for (int i = 0; i < 51; i++)
+    {
+        changed.On = !changed.On;
+        var sw = Stopwatch.StartNew();
+        _ = SnapshotBuilder.ApplyDelta(built, 2 + i, [changed], [], [], [], []);
+        deltas.Add(sw.Elapsed.TotalMilliseconds);
+    }
+
+    // End to end: the server holds the 10 000 flags; a client takes the full snapshot, then a one-flag change.
+    await server.Admin.CreateEnvironmentAsync(new CreateEnvironmentRequest { Name = "large" });
+    CreateApiKeyResponse key = await server.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "large", Role = ApiKeyRole.Sdk, Environment = "large" });
+    var applyWatch = Stopwatch.StartNew();
+    WriteResponse applied = await server.Admin.ApplyFileAsync(new ApplyFileRequest { Environment = "large", FileJson = ByteString.CopyFrom(fileJson) });
+    double applyMs = applyWatch.Elapsed.TotalMilliseconds;
+    var syncWatch = Stopwatch.StartNew();
+    await using LoadClient big = LoadClient.Start(server.Address, key.Secret, "large", handler: null);
+    await WaitAsync(() => big.Client.Snapshot.Revision == applied.Revision, "the large client synced");
+    double syncMs = syncWatch.Elapsed.TotalMilliseconds;
+    big.Reset();
+    string flagKey = large.Flags[large.Flags.Count / 2].Key;
+    WriteResponse one = await server.Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = "large", Key = flagKey, Change = large.Flags[large.Flags.Count / 2].On ? FlagStateChange.Disable : FlagStateChange.Enable });
+    DateTimeOffset oneCommitted = (await server.Admin.GetHistoryAsync(new GetHistoryRequest { Environment = "large", Limit = 1 })).Entries[0].Time.ToDateTimeOffset();
+    await WaitAsync(() => big.Client.Snapshot.Revision == one.Revision, "the one-flag change reached the large client");
+    double oneMs = (big.Applied.First(a => a.Revision == one.Revision).At - oneCommitted).TotalMilliseconds;
+
+    string[] largeLines =
+    [
+        $"{options.Flags} flags: flags file {fileJson.Length / 1024.0:F0} KB (indented), on the wire {wireBytes / 1024.0:F0} KB of document JSON",
+        $"  SDK strict build (parse excluded): median {Percentile(builds, 50):F1} ms, min {builds.Min():F1} ms (7 runs)",
+        $"  SDK one-flag delta apply: median {Percentile(deltas, 50):F3} ms, p99 {Percentile(deltas, 99):F3} ms (51 runs)",
+        $"  server ApplyFile of all {options.Flags}: {applyMs:F0} ms; a new client's full sync to Ready: {syncMs:F0} ms; one-flag change commit->applied: {oneMs:F1} ms",
+    ];
+    foreach (string line in largeLines)
+    {
+        Console.WriteLine(line);
+        report.AppendLine(line);
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine("summary:");
+Console.Write(report);
+return 0;
+
+async Task ConnectAsync(int count)
+{
+    while (clients.Count < count)
+    {
+        clients.Add(LoadClient.Start(server.Address, ServerProcess.SdkKey, ServerProcess.Environment, shared));
+        if (clients.Count % 100 == 0)
+        {
+            // Connect in waves, as a fleet rolling out would, not all in one instant.
+            await WaitAsync(() => clients.All(c => c.Client.Status == FlagClientStatus.Ready), $"{clients.Count} clients ready");
+        }
+    }
+
+    await WaitAsync(() => clients.All(c => c.Client.Status == FlagClientStatus.Ready), $"{clients.Count} clients ready");
+}
+
+async Task<DateTimeOffset> CommitTimeAsync(long rev)
+{
+    GetHistoryResponse history = await server.Admin.GetHistoryAsync(new GetHistoryRequest { Environment = ServerProcess.Environment, Limit = 1, BeforeRevision = rev + 1 });
+    return history.Entries.Single(e => e.Revision == rev).Time.ToDateTimeOffset();
+}
+
+async Task<Dictionary<long, DateTimeOffset>> CommitTimesAsync(long from, long to)
+{
+    var times = new Dictionary<long, DateTimeOffset>();
+    long before = to + 1;
+    while (before > from)
+    {
+        GetHistoryResponse page = await server.Admin.GetHistoryAsync(new GetHistoryRequest { Environment = ServerProcess.Environment, Limit = 1000, BeforeRevision = before });
+        if (page.Entries.Count == 0)
+        {
+            break;
+        }
+
+        foreach (HistoryEntry entry in page.Entries)
+        {
+            times.TryAdd(entry.Revision, entry.Time.ToDateTimeOffset());
+        }
+
+        before = page.Entries.Min(e => e.Revision);
+    }
+
+    return times;
+}
+
+static async Task WaitAsync(Func<bool> condition, string what)
+{
+    var clock = Stopwatch.StartNew();
+    while (!condition())
+    {
+        if (clock.Elapsed > TimeSpan.FromMinutes(3))
+        {
+            throw new TimeoutException("timed out waiting until " + what);
+        }
+
+        await Task.Delay(20);
+    }
+}
+
+static PutDocumentRequest Put(string key, int value) => new()
+{
+    Environment = ServerProcess.Environment,
+    Kind = DocumentKind.Flag,
+    Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
+};
+
+static double Percentile(List<double> values, double p)
+{
+    if (values.Count == 0)
+    {
+        return double.NaN;
+    }
+
+    double[] sorted = [.. values.Order()];
+    int index = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
+    return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+}
+
+static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:F0} MB";
+
+// A realistic large environment: every flag has a rule with two conditions and a split; a tenth use a segment.
+static FlagFile LargeFile(int count)
+{
+    var json = new StringBuilder("""{ "schema": 1, "segments": [ { "key": "vip", "included": ["acct-1"], "rules": [ { "conditions": [ { "attribute": "region", "op": "in", "values": ["eu", "uk"] } ] } ] } ], "flags": [""");
+    for (int i = 0; i < count; i++)
+    {
+        string extra = i % 10 == 0 ? """, { "attribute": "", "op": "inSegment", "values": ["vip"] }""" : "";
+        json.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $$"""
+            { "key": "flag-{{i:D5}}", "kind": "bool", "on": {{(i % 3 != 0 ? "true" : "false")}}, "description": "load test flag {{i}}", "tags": ["team-{{i % 20}}"],
+              "variants": { "on": true, "off": false }, "offVariant": "off", "targets": { "on": ["acct-{{i}}"] },
+              "rules": [ { "id": "r1", "conditions": [ { "attribute": "clientVersion", "op": "semverGte", "values": ["2.{{i % 7}}.0"] }, { "attribute": "app", "op": "in", "values": ["game-a", "game-b"] }{{extra}} ],
+                           "split": { "variants": [ { "variant": "on", "weight": 25 }, { "variant": "off", "weight": 75 } ] } } ],
+              "defaultRule": { "variant": "off" } }
+            """);
+    }
+
+    return FlagJson.ParseFile(Encoding.UTF8.GetBytes(json.Append("] }").ToString()), "large");
+}
+
+/// <summary>Command-line options.</summary>
+internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients, int AckWrites, int Flags, bool SkipLarge)
+{
+    public static Args Parse(string[] args)
+    {
+        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        int clients = Int("--clients", 1000);
+        int[] ack = Value("--ack-clients") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, clients];
+        return new Args(clients, Int("--rate", 10), Int("--seconds", 10), ack, Int("--ack-writes", 20), Int("--flags", 10_000), args.Contains("--skip-large"));
+    }
+}
+
+/// <summary>One SDK client and the times at which it applied each revision (from FlagsChanged).</summary>
+internal sealed class LoadClient : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<(long Revision, DateTimeOffset At)> _applied = new();
+
+    private LoadClient(GrpcFlagSource source, FlagClient client)
+    {
+        Source = source;
+        Client = client;
+        client.FlagsChanged += (_, e) => _applied.Enqueue((e.Revision, DateTimeOffset.UtcNow));
+    }
+
+    public GrpcFlagSource Source { get; }
+
+    public FlagClient Client { get; }
+
+    public (long Revision, DateTimeOffset At)[] Applied => [.. _applied];
+
+    public static LoadClient Start(Uri server, string key, string environment, HttpMessageHandler? handler)
+    {
+        var source = new GrpcFlagSource(new GrpcFlagSourceOptions
+        {
+            ServerUrl = server,
+            ApiKey = key,
+            Environment = environment,
+            AppName = "load-test",
+            AppVersion = "1.0.0",
+            HttpHandler = handler,
+            StartTimeout = TimeSpan.FromSeconds(60),
+        });
+        var client = new FlagClient(source);
+        _ = client.StartAsync();
+        return new LoadClient(source, client);
+    }
+
+    public void Reset() => _applied.Clear();
+
+    public ValueTask DisposeAsync() => Client.DisposeAsync();
+}
