@@ -25,9 +25,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_http() { # url, what
-  for _ in $(seq 1 150); do
-    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+wait_http() { # url, what, [curl options]
+  for _ in $(seq 1 300); do
+    if curl -fsS "${@:3}" "$1" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
   echo "$2 did not come up at $1; see its log above" >&2
@@ -40,7 +40,8 @@ dotnet src/FlagKit.Server/bin/Release/net10.0/FlagKit.Server.dll \
   --FlagKit:Server:BootstrapAdminKey="$admin_key" \
   --FlagKit:Server:BootstrapSdkKeys:production="$sdk_key" > data/server.log 2>&1 &
 pids+=($!)
-wait_http "$server_url/healthz" "the flag server"
+# The gRPC port speaks cleartext HTTP/2 only (h2c), so the probe needs prior knowledge.
+wait_http "$server_url/healthz" "the flag server" --http2-prior-knowledge
 echo "server is healthy (log: data/server.log)"
 
 flagkit() { FLAGKIT_URL=$server_url FLAGKIT_KEY=$admin_key FLAGKIT_ENV=production dotnet "$root/src/FlagKit.Cli/bin/Release/net10.0/FlagKit.Cli.dll" "$@"; }
@@ -79,6 +80,6 @@ flagkit status
 flagkit history checkout-v2 --limit 6
 
 say "The service logged every flip as it happened (data/service.log):"
-grep -i "checkout-v2\|flag" data/service.log | tail -n 8 || true
+grep -A1 "FlagChangeLogger" data/service.log | grep -v "^--" | tail -n 12 || true
 
 say "Done. The server's data stays in ./data; run ./run.sh again, or 'dotnet run --project src/FlagKit.Server' on its own."

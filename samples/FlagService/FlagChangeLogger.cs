@@ -20,13 +20,16 @@ internal sealed partial class FlagChangeLogger(FlagClient flags, ILogger<FlagCha
         return Task.CompletedTask;
     }
 
+    // A fixed sample of accounts, built once: shows what a rollout or a kill does to real traffic.
+    private static readonly EvaluationContext[] SampleAccounts =
+        Enumerable.Range(1, 1000).Select(i => EvaluationContext.ForAccount(i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+
     private void OnFlagsChanged(object? sender, FlagsChangedEventArgs e)
     {
         foreach (string key in e.Keys)
         {
-            // Evaluated without context: what a caller with no targeting attributes gets now.
-            EvaluationDetails<bool> now = flags.GetBoolDetails(key);
-            switch (now.Reason)
+            EvaluationDetails<bool> first = flags.GetBoolDetails(key, SampleAccounts[0]);
+            switch (first.Reason)
             {
                 case EvaluationReason.FlagNotFound:
                     Log.Removed(logger, key, e.Revision);
@@ -35,7 +38,8 @@ internal sealed partial class FlagChangeLogger(FlagClient flags, ILogger<FlagCha
                     Log.Changed(logger, key, e.Revision);
                     break;
                 default:
-                    Log.Flipped(logger, key, now.Value, now.Reason, e.Revision);
+                    int on = SampleAccounts.Count(account => flags.IsEnabled(key, account));
+                    Log.Flipped(logger, key, on, SampleAccounts.Length, first.Reason, e.Revision);
                     break;
             }
         }
@@ -49,8 +53,8 @@ internal sealed partial class FlagChangeLogger(FlagClient flags, ILogger<FlagCha
         [LoggerMessage(1, LogLevel.Information, "FlagKit {Status}: revision {Revision}, {Count} flags")]
         public static partial void Serving(ILogger logger, FlagClientStatus status, long revision, int count);
 
-        [LoggerMessage(2, LogLevel.Information, "Flag '{Key}' is now {Value} ({Reason}) at revision {Revision}")]
-        public static partial void Flipped(ILogger logger, string key, bool value, EvaluationReason reason, long revision);
+        [LoggerMessage(2, LogLevel.Information, "Flag '{Key}' changed at revision {Revision}: on for {On} of {Sample} sample accounts (account 1: {Reason})")]
+        public static partial void Flipped(ILogger logger, string key, int on, int sample, EvaluationReason reason, long revision);
 
         [LoggerMessage(4, LogLevel.Information, "Flag '{Key}' was removed at revision {Revision}")]
         public static partial void Removed(ILogger logger, string key, long revision);
