@@ -176,6 +176,9 @@ public sealed class FlagSyncServiceTests
         {
             ["FlagKit:Server:SubscriberQueueCapacity"] = "4",
             ["FlagKit:Server:ChangeLogCapacity"] = "16",
+            // The dropped subscriber reads again only after the 40 writes below; on a loaded machine those can take
+            // longer than the default 5 s the server waits for a final message before aborting the stream.
+            ["FlagKit:Server:FinalMessageTimeout"] = "00:02:00",
         });
         var hub = _server.GetService<HubRegistry>().Hubs.Single(h => h.Environment == Env);
         using var slow = await SyncStream.OpenAsync(_server.CreateSyncClient(), instanceId: "slow");
