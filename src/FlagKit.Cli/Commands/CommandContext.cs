@@ -76,8 +76,9 @@ internal sealed class CommandContext : IDisposable
         var options = new FlagKit.Protocol.V1.WriteOptions
         {
             Comment = Parse.GetValue(WriteOptionsSet.Comment) ?? "",
-            // One key per invocation: should the call be retried underneath us, it is applied once.
-            IdempotencyKey = "flagkit-cli-" + Guid.NewGuid().ToString("N"),
+            // One key per invocation unless the caller names one: a script retrying after a lost answer (exit 6)
+            // passes the same key, and the server applies the write once and answers as it did the first time.
+            IdempotencyKey = Parse.GetValue(WriteOptionsSet.IdempotencyKey) ?? "flagkit-cli-" + Guid.NewGuid().ToString("N"),
         };
         if ((Parse.GetValue(WriteOptionsSet.ExpectedRevision) ?? expectedRevision) is { } revision)
         {

@@ -66,6 +66,12 @@ internal static class WriteOptionsSet
         HelpName = "revision",
     };
 
+    public static readonly Option<string?> IdempotencyKey = new("--idempotency-key")
+    {
+        Description = "Retrying a write with the same key applies it once (for scripts that retry) [default: a new key per run]",
+        HelpName = "key",
+    };
+
     public static readonly Option<bool> Wait = new("--wait")
     {
         Description = "Wait until every connected SDK instance has applied the new revision",
@@ -100,6 +106,7 @@ internal static class WriteOptionsSet
     {
         command.Options.Add(Comment);
         command.Options.Add(ExpectedRevision);
+        command.Options.Add(IdempotencyKey);
         command.Options.Add(Wait);
         command.Options.Add(Timeout);
         if (destructive)

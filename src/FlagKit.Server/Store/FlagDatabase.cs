@@ -431,18 +431,6 @@ internal sealed class FlagDatabase : IDisposable
         return list;
     }
 
-    /// <summary>Appends one audit row on its own.</summary>
-    /// <param name="audit">The row.</param>
-    public void AppendAudit(AuditRecord audit)
-    {
-        lock (_writeLock)
-        {
-            using var tx = _writer.BeginTransaction();
-            InsertAudit(tx, audit);
-            tx.Commit();
-        }
-    }
-
     // ---- API keys ------------------------------------------------------------------------------------------
 
     /// <summary>Every API key, revoked ones included.</summary>

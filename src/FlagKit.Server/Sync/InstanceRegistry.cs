@@ -48,12 +48,6 @@ internal sealed class InstanceRegistry
             .ThenBy(i => i.InstanceId, StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>The last revision an instance acknowledged (tests and diagnostics).</summary>
-    /// <param name="instanceId">The instance id from Hello.</param>
-    /// <returns>The highest acked revision over its streams, or null when it is not connected.</returns>
-    public long? AckedRevision(string instanceId) =>
-        _streams.Values.Where(e => e.Hello.InstanceId == instanceId).Select(e => (long?)e.ToInfo().AckedRevision).Max();
-
     private sealed class Entry(Hello hello, string environment, string peer, DateTimeOffset connectedAt)
     {
         private readonly Lock _lock = new();

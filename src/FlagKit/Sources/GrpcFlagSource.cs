@@ -99,7 +99,14 @@ public sealed class GrpcFlagSource : FlagSource
         {
             HttpHandler = options.HttpHandler ?? CreateDefaultHandler(options),
             DisposeHttpClient = options.HttpHandler is null,
-            LoggerFactory = loggerFactory,
+            // No logger for the channel: it logs every failed reconnect attempt with a stack trace. This source
+            // logs each disconnect once, with its reason and the next delay.
+            // The channel reconnects its connection on its own schedule while the server is down; keep that schedule
+            // within ours so that a returning server is found about as fast as our own backoff promises.
+            InitialReconnectBackoff = options.ReconnectMinDelay,
+            MaxReconnectBackoff = options.ReconnectMaxDelay,
+            // Snapshots of large environments may arrive as one message.
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
         _client = new FlagSync.FlagSyncClient(_channel);
     }
@@ -198,9 +205,9 @@ public sealed class GrpcFlagSource : FlagSource
                 await Task.Delay(wait, _time, ct).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception) when (ct.IsCancellationRequested)
         {
-            // Disposed.
+            // Disposed: the stream ends with a cancellation (RpcException CANCELLED or OperationCanceledException).
         }
         catch (Exception e)
         {

@@ -97,6 +97,14 @@ public sealed class ContractServerInterceptor : Interceptor
         }
 
         var result = _negotiator.NegotiateOffer(offer, policy);
+        using (var activity = VersioningTelemetry.StartActivity("flagkit.contract.negotiate", System.Diagnostics.ActivityKind.Server))
+        {
+            activity?.SetTag("flagkit.contract.name", name);
+            activity?.SetTag("flagkit.contract.version", result.Chosen?.Text ?? "none");
+            activity?.SetTag("flagkit.contract.outcome", ContractWire.FormatStatus(result.Status));
+            activity?.SetTag("flagkit.contract.offered", offer);
+        }
+
         var entries = ContractWire.AnswerEntries(result);
         if (!result.IsAgreed)
         {

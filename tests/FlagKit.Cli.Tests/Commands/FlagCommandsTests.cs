@@ -80,6 +80,22 @@ public sealed class FlagCommandsTests
     }
 
     [Test]
+    public async Task Enable_RetriedWithTheSameIdempotencyKey_AppliesOnceAndSaysReplayed()
+    {
+        var env = await TestEnvironment.CreateAsync();
+        var before = await env.RevisionAsync();
+
+        var first = await env.RunAsync("enable", "wallet-b", "--idempotency-key", "deploy-812", "--json");
+        var retry = await env.RunAsync("enable", "wallet-b", "--idempotency-key", "deploy-812");
+
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString);
+        Assert.That(first.Json().GetProperty("replayed").GetBoolean(), Is.False);
+        Assert.That(retry.ExitCode, Is.EqualTo(0), retry.ToString);
+        Assert.That(retry.Stdout, Does.Contain($"revision {before} → {before + 1} (replayed: this write was already applied)"));
+        Assert.That(await env.RevisionAsync(), Is.EqualTo(before + 1));
+    }
+
+    [Test]
     public async Task KillTag_NotATerminalWithoutYes_RefusesAndChangesNothing()
     {
         var env = await TestEnvironment.CreateAsync();

@@ -275,6 +275,66 @@ public sealed class GrpcFlagSourceTests
         Assert.That(client.IsEnabled("b", defaultValue: true), Is.False, "the rest of the batch applied");
     }
 
+    [Test]
+    public async Task Stream_DocumentThatDoesNotCompile_KeepsTheLastGoodVersionAndIsReportedWithTheCompilersMessage()
+    {
+        var acks = Channel.CreateUnbounded<Ack>();
+        ScriptedSyncServer server = await Start(async s =>
+        {
+            await s.WelcomeAsync(1);
+            await s.SendAsync(SnapshotOf(1, Flag("a", on: true)));
+            await s.TransferredAsync(1);
+            await acks.Writer.WriteAsync(await s.ReadAckAsync());
+            // Valid JSON, but an operator this SDK does not know: the compiler refuses this one flag.
+            var unknownOperator = new Document
+            {
+                Kind = DocumentKind.Flag,
+                Key = "a",
+                Json = ByteString.CopyFromUtf8("""{"key":"a","kind":"bool","on":false,"variants":{"on":true,"off":false},"offVariant":"off","rules":[{"conditions":[{"attribute":"region","op":"frobnicate","values":["eu"]}],"variant":"on"}],"defaultRule":{"variant":"off"}}"""),
+            };
+            await s.SendAsync(DeltaOf(1, 2, upserts: [unknownOperator, Flag("c", on: true)]));
+            await s.TransferredAsync(2);
+            await acks.Writer.WriteAsync(await s.ReadAckAsync());
+            await s.HoldAsync();
+        });
+        (FlagClient client, _) = await Connect(server);
+
+        await acks.Reader.ReadAsync().WithDeadline("the first ack");
+        Ack ack = await acks.Reader.ReadAsync().WithDeadline("the ack of the delta");
+
+        Assert.That(ack.Revision, Is.EqualTo(2));
+        Assert.That(ack.Failures.Select(f => f.Key), Is.EqualTo(new[] { "a" }));
+        Assert.That(ack.Failures[0].Reason, Does.Contain("frobnicate"));
+        Assert.That(client.IsEnabled("a"), Is.True, "a keeps its last good version");
+        Assert.That(client.IsEnabled("c"), Is.True, "the rest of the batch applied");
+        Assert.That(client.Snapshot.Revision, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task DisposeAsync_WhileConnected_EndsQuietlyAndKeepsServing()
+    {
+        var acked = new TaskCompletionSource();
+        ScriptedSyncServer server = await Start(async s =>
+        {
+            await s.WelcomeAsync(1);
+            await s.SendAsync(SnapshotOf(1, Flag("a", on: true)));
+            await s.TransferredAsync(1);
+            await s.ReadAckAsync();
+            acked.SetResult();
+            await s.HoldAsync();
+        });
+        (FlagClient client, _) = await Connect(server);
+        var statuses = new List<FlagClientStatus>();
+        client.StatusChanged += (_, e) => statuses.Add(e.Status);
+        await acked.Task.WaitAsync(SyncWait.Deadline);
+
+        await client.DisposeAsync();
+
+        Assert.That(statuses, Is.Empty, "disposing is not a failure");
+        Assert.That(client.Status, Is.EqualTo(FlagClientStatus.Ready));
+        Assert.That(client.IsEnabled("a"), Is.True);
+    }
+
     private static readonly object[] Refusals =
     [
         new object[] { StatusCode.Unauthenticated, "invalid API key" },

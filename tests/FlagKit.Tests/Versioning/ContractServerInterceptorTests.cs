@@ -182,6 +182,34 @@ public sealed class ContractServerInterceptorTests
     }
 
     [Test]
+    public async Task UnaryServerHandler_Negotiation_RecordsAnActivityWithVersionTags()
+    {
+        var previous = VersionTags.Current;
+        VersionTags.Current = new VersionTags("activity-build", null).WithContract("wallet-api", "3.1.0");
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "FlagKit.Versioning",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        try
+        {
+            await _client.GetBalanceAsync(new BalanceRequest { AccountId = "activity" }, Offer("3.0.0, 2.5.0"));
+        }
+        finally
+        {
+            VersionTags.Current = previous;
+        }
+
+        var negotiation = activities.First(a => a.OperationName == "flagkit.contract.negotiate" && a.GetTagItem("flagkit.contract.offered") as string == "3.0.0, 2.5.0");
+        Assert.That(negotiation.GetTagItem("flagkit.contract.version"), Is.EqualTo("3.0.0"));
+        Assert.That(negotiation.GetTagItem("flagkit.build_id"), Is.EqualTo("activity-build"));
+        Assert.That(negotiation.GetTagItem("flagkit.contract.wallet-api"), Is.EqualTo("3.1.0"));
+    }
+
+    [Test]
     public void Constructor_ClientNegotiator_Throws()
     {
         Assert.Throws<ArgumentException>(() => _ = new ContractServerInterceptor(new ContractNegotiator(ContractTests.WalletApi(), ContractSide.Client)));
