@@ -99,7 +99,8 @@ public sealed class GrpcFlagSource : FlagSource
         {
             HttpHandler = options.HttpHandler ?? CreateDefaultHandler(options),
             DisposeHttpClient = options.HttpHandler is null,
-            LoggerFactory = loggerFactory,
+            // No logger for the channel: it logs every failed reconnect attempt with a stack trace. This source
+            // logs each disconnect once, with its reason and the next delay.
             // The channel reconnects its connection on its own schedule while the server is down; keep that schedule
             // within ours so that a returning server is found about as fast as our own backoff promises.
             InitialReconnectBackoff = options.ReconnectMinDelay,
