@@ -219,7 +219,8 @@ if (!options.SkipLarge)
     string flagKey = large.Flags[large.Flags.Count / 2].Key;
     WriteResponse one = await server.Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = "large", Key = flagKey, Change = large.Flags[large.Flags.Count / 2].On ? FlagStateChange.Disable : FlagStateChange.Enable });
     DateTimeOffset oneCommitted = (await server.Admin.GetHistoryAsync(new GetHistoryRequest { Environment = "large", Limit = 1 })).Entries[0].Time.ToDateTimeOffset();
-    await WaitAsync(() => big.Client.Snapshot.Revision == one.Revision, "the one-flag change reached the large client");
+    // Wait for the client's FlagsChanged record, not only its snapshot: the snapshot is swapped before the event runs.
+    await WaitAsync(() => big.Applied.Any(a => a.Revision >= one.Revision), "the one-flag change reached the large client");
     // The batch that carried the change may also carry a later revision (none here, but do not assume it).
     double oneMs = (big.Applied.First(a => a.Revision >= one.Revision).At - oneCommitted).TotalMilliseconds;
 
