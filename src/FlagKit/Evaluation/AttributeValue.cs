@@ -52,48 +52,37 @@ internal sealed class AttributeValue
     public static AttributeValue FromNumber(double number) =>
         new(number.ToString("R", CultureInfo.InvariantCulture), number, double.IsFinite(number));
 
-    public bool TryGetIp(out IpValue ip)
+    public bool TryGetIp(out IpValue ip) => TryGetParsed(ref _ipState, ref _ip, Text, IpValue.TryParse, out ip);
+
+    public bool TryGetVersion(out SemanticVersion version) =>
+        TryGetParsed(ref _versionState, ref _version, Text, SemanticVersion.TryParse, out version);
+
+    private delegate bool Parser<T>(ReadOnlySpan<char> text, out T value);
+
+    /// <summary>
+    /// Parses <paramref name="text"/> once and caches the outcome. Racing threads may both parse (the same text, to the
+    /// same value); the value is written before the state that publishes it, so a reader that sees Valid sees it too.
+    /// </summary>
+    private static bool TryGetParsed<T>(ref int state, ref T slot, string? text, Parser<T> parse, out T value)
     {
-        var state = Volatile.Read(ref _ipState);
-        if (state == Unknown)
+        var seen = Volatile.Read(ref state);
+        if (seen == Unknown)
         {
-            if (IpValue.TryParse(Text, out var parsed))
+            if (parse(text.AsSpan(), out var parsed))
             {
-                _ip = parsed;
-                Volatile.Write(ref _ipState, Valid);
+                slot = parsed;
+                seen = Valid;
             }
             else
             {
-                Volatile.Write(ref _ipState, Invalid);
+                seen = Invalid;
             }
 
-            state = _ipState;
+            Volatile.Write(ref state, seen);
         }
 
-        ip = _ip;
-        return state == Valid;
-    }
-
-    public bool TryGetVersion(out SemanticVersion version)
-    {
-        var state = Volatile.Read(ref _versionState);
-        if (state == Unknown)
-        {
-            if (SemanticVersion.TryParse(Text, out var parsed))
-            {
-                _version = parsed;
-                Volatile.Write(ref _versionState, Valid);
-            }
-            else
-            {
-                Volatile.Write(ref _versionState, Invalid);
-            }
-
-            state = _versionState;
-        }
-
-        version = _version;
-        return state == Valid;
+        value = slot;
+        return seen == Valid;
     }
 
     /// <summary>Reads the value as a date: ISO 8601 text (UTC unless it says otherwise) or a number of Unix seconds.</summary>
