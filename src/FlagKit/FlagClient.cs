@@ -100,10 +100,21 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     /// <remarks>Never throws; allocates nothing.</remarks>
     public bool IsEnabled(string key, EvaluationContext? context = null, bool defaultValue = false)
     {
-        var evaluation = Current.Evaluate(key, context);
-        return evaluation.VariantIndex >= 0 && evaluation.Flag!.Kind == FlagKind.Bool
-            ? evaluation.Flag.Variants[evaluation.VariantIndex].Bool
-            : defaultValue;
+        var snapshot = Current;
+        if (!snapshot.TryGetFlag(key, out var flag))
+        {
+            return defaultValue;
+        }
+
+        // The common case, decided when the flag was compiled: a boolean flag that is off, killed, or serves one value.
+        var constant = flag.ConstantBool;
+        if (constant >= 0)
+        {
+            return constant != 0;
+        }
+
+        var evaluation = snapshot.Evaluate(flag, context);
+        return evaluation.VariantIndex >= 0 && flag.Kind == FlagKind.Bool ? flag.Variants[evaluation.VariantIndex].Bool : defaultValue;
     }
 
     /// <summary>Evaluates a string flag (or a version flag, as its version string).</summary>
@@ -114,10 +125,14 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     /// <remarks>Never throws; allocates nothing.</remarks>
     public string GetString(string key, EvaluationContext? context = null, string defaultValue = "")
     {
-        var evaluation = Current.Evaluate(key, context);
-        return evaluation.VariantIndex >= 0 && IsString(evaluation.Flag!.Kind)
-            ? evaluation.Flag.Variants[evaluation.VariantIndex].String!
-            : defaultValue;
+        var snapshot = Current;
+        if (!snapshot.TryGetFlag(key, out var flag) || !IsString(flag.Kind))
+        {
+            return defaultValue;
+        }
+
+        var variant = flag.ConstantVariant >= 0 ? flag.ConstantVariant : snapshot.Evaluate(flag, context).VariantIndex;
+        return variant >= 0 ? flag.Variants[variant].String! : defaultValue;
     }
 
     /// <summary>Evaluates a number flag.</summary>
@@ -128,10 +143,14 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     /// <remarks>Never throws; allocates nothing.</remarks>
     public double GetNumber(string key, EvaluationContext? context = null, double defaultValue = 0)
     {
-        var evaluation = Current.Evaluate(key, context);
-        return evaluation.VariantIndex >= 0 && evaluation.Flag!.Kind == FlagKind.Number
-            ? evaluation.Flag.Variants[evaluation.VariantIndex].Number
-            : defaultValue;
+        var snapshot = Current;
+        if (!snapshot.TryGetFlag(key, out var flag) || flag.Kind != FlagKind.Number)
+        {
+            return defaultValue;
+        }
+
+        var variant = flag.ConstantVariant >= 0 ? flag.ConstantVariant : snapshot.Evaluate(flag, context).VariantIndex;
+        return variant >= 0 ? flag.Variants[variant].Number : defaultValue;
     }
 
     /// <summary>Evaluates a flag as JSON: a JSON flag's value, or any other flag's value in its JSON form.</summary>

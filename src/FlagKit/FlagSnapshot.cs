@@ -16,19 +16,21 @@ namespace FlagKit;
 /// </remarks>
 public sealed class FlagSnapshot
 {
-    private readonly Dictionary<string, CompiledFlag> _flags;
+    // Flags are looked up on every evaluation, so they live in a TextMap (a cheaper hash than Dictionary's); segments
+    // are only looked up while compiling.
+    private readonly TextMap<CompiledFlag> _flags;
     private readonly Dictionary<string, CompiledSegment> _segments;
     private string? _contentHash;
 
-    internal FlagSnapshot(long revision, Dictionary<string, CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
+    internal FlagSnapshot(long revision, IEnumerable<KeyValuePair<string, CompiledFlag>> flags, Dictionary<string, CompiledSegment> segments)
     {
         Revision = revision;
-        _flags = flags;
+        _flags = new TextMap<CompiledFlag>(flags.Select(static f => KeyValuePair.Create(f.Value.Key, f.Value)));
         _segments = segments;
     }
 
     /// <summary>The snapshot with no flags, at revision 0: what a client serves before its first snapshot arrives.</summary>
-    public static FlagSnapshot Empty { get; } = new(0, new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+    public static FlagSnapshot Empty { get; } = new(0, [], new(StringComparer.Ordinal));
 
     /// <summary>The revision: rises with every change the flag server commits (or every reload of a file).</summary>
     public long Revision { get; }
@@ -68,21 +70,13 @@ public sealed class FlagSnapshot
     /// <summary>Whether the snapshot has a flag with this key.</summary>
     /// <param name="key">The flag key.</param>
     /// <returns><see langword="true"/> when the flag exists.</returns>
-    public bool ContainsFlag(string key) => key is not null && _flags.ContainsKey(key);
+    public bool ContainsFlag(string key) => _flags.ContainsKey(key);
 
     internal bool TryGetFlag(string key, [MaybeNullWhen(false)] out CompiledFlag flag) => _flags.TryGetValue(key, out flag);
 
-    /// <summary>
-    /// Evaluates one flag: the one routine every typed getter uses. Never throws: a missing flag gives
-    /// <see cref="EvaluationReason.FlagNotFound"/>, a fault gives <see cref="EvaluationReason.Error"/>.
-    /// </summary>
-    internal FlagEvaluation Evaluate(string key, EvaluationContext? context)
+    /// <summary>Evaluates a flag found with <see cref="TryGetFlag"/>; the fault handling of <see cref="Evaluate(string, EvaluationContext?)"/>.</summary>
+    internal FlagEvaluation Evaluate(CompiledFlag flag, EvaluationContext? context)
     {
-        if (key is null || !_flags.TryGetValue(key, out var flag))
-        {
-            return FlagEvaluation.Fault(null, EvaluationReason.FlagNotFound, EvaluationErrorCode.FlagNotFound, Revision);
-        }
-
         if (flag.ConstantVariant >= 0)
         {
             // Killed, off, or nothing but a default variant: decided when the flag was compiled.
@@ -98,6 +92,17 @@ public sealed class FlagSnapshot
             // A regex that timed out, or a fault nobody foresaw: the caller gets its default, never an exception.
             return FlagEvaluation.Fault(flag, EvaluationReason.Error, EvaluationErrorCode.General, Revision);
         }
+    }
+
+    /// <summary>
+    /// Evaluates one flag: the one routine every typed getter uses. Never throws: a missing flag gives
+    /// <see cref="EvaluationReason.FlagNotFound"/>, a fault gives <see cref="EvaluationReason.Error"/>.
+    /// </summary>
+    internal FlagEvaluation Evaluate(string key, EvaluationContext? context)
+    {
+        return _flags.TryGetValue(key, out var flag)
+            ? Evaluate(flag, context)
+            : FlagEvaluation.Fault(null, EvaluationReason.FlagNotFound, EvaluationErrorCode.FlagNotFound, Revision);
     }
 
     /// <summary>Formats the snapshot for logs.</summary>

@@ -166,7 +166,7 @@ internal static class FlagCompiler
             return null;
         }
 
-        return new CompiledFlag(flag, [.. variants], offVariant, [.. prerequisites], targets, [.. rules], defaultServe!.Value, [.. segmentReferences]);
+        return new CompiledFlag(flag, [.. variants], offVariant, [.. prerequisites], targets is null ? null : new TextMap<int>(targets), [.. rules], defaultServe!.Value, [.. segmentReferences]);
     }
 
     /// <summary>Compiles a segment; returns null after adding every problem to <paramref name="errors"/>.</summary>

@@ -25,12 +25,19 @@ internal sealed class AttributeValue
     private AttributeValue(string text, double number, bool isNumber)
     {
         Text = text;
+        TextHash = Evaluation.TextHash.Of(text);
         Number = number;
         IsNumber = isNumber;
     }
 
     /// <summary>The value as text (numbers in their shortest round-trip invariant form).</summary>
     public string Text { get; }
+
+    /// <summary>
+    /// <see cref="Evaluation.TextHash"/> of <see cref="Text"/>, computed once when the context is built, so that
+    /// matching the value against any set of ids or values (a <see cref="TextMap{TValue}"/>) never hashes it again.
+    /// </summary>
+    public int TextHash { get; }
 
     /// <summary>The value as a number, when <see cref="IsNumber"/>.</summary>
     public double Number { get; }

@@ -58,6 +58,7 @@ internal sealed class CompiledSplit
     {
         BucketBy = bucketBy;
         SaltAndSlashUtf8 = saltAndSlashUtf8;
+        Salt = MurmurHash3.Prefix(saltAndSlashUtf8);
         UpperBounds = upperBounds;
         Variants = variants;
     }
@@ -66,6 +67,12 @@ internal sealed class CompiledSplit
 
     /// <summary>UTF-8 of <c>salt + "/"</c>, encoded once.</summary>
     public byte[] SaltAndSlashUtf8 { get; }
+
+    /// <summary>The bucketing hash of <see cref="SaltAndSlashUtf8"/>, computed once.</summary>
+    public MurmurPrefix Salt { get; }
+
+    /// <summary>The bucket (0 to 9 999) of a key under this split's salt.</summary>
+    public int Bucket(string key) => MurmurHash3.Bucket(Salt, SaltAndSlashUtf8, key);
 
     /// <summary>Exclusive upper bucket bound of each entry (cumulative basis points; the last is 10 000).</summary>
     public int[] UpperBounds { get; }
@@ -130,6 +137,7 @@ internal sealed class CompiledFlag
         Rules = [];
         SegmentReferences = [];
         ConstantVariant = -1;
+        ConstantBool = -1;
     }
 
     public CompiledFlag(
@@ -137,13 +145,16 @@ internal sealed class CompiledFlag
         CompiledVariant[] variants,
         int offVariant,
         CompiledPrerequisite[] prerequisites,
-        Dictionary<string, int>? targets,
+        TextMap<int>? targets,
         CompiledRule[] rules,
         CompiledServe defaultServe,
         string[] segmentReferences)
     {
         Document = document;
-        Key = document.Key;
+
+        // Interned, so that the literal in `flags.IsEnabled("new-bonus-engine")` (which the runtime interns) is the
+        // very same string: the snapshot's lookup then matches it by reference instead of comparing characters.
+        Key = string.Intern(document.Key);
         Kind = document.Kind;
         Version = document.Version;
         On = document.On;
@@ -175,6 +186,8 @@ internal sealed class CompiledFlag
         {
             ConstantVariant = -1;
         }
+
+        ConstantBool = (sbyte)(Kind == FlagKind.Bool && ConstantVariant >= 0 ? (variants[ConstantVariant].Bool ? 1 : 0) : -1);
     }
 
     // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
@@ -203,7 +216,7 @@ internal sealed class CompiledFlag
     public CompiledPrerequisite[] Prerequisites { get; }
 
     /// <summary>Account id → variant index; <see langword="null"/> when the flag has no individual targets.</summary>
-    public Dictionary<string, int>? Targets { get; }
+    public TextMap<int>? Targets { get; }
 
     public CompiledRule[] Rules { get; }
 
@@ -214,6 +227,9 @@ internal sealed class CompiledFlag
 
     /// <summary>The variant every evaluation serves when that does not depend on the context; else -1.</summary>
     public int ConstantVariant { get; }
+
+    /// <summary>For a boolean flag with a <see cref="ConstantVariant"/>: its value, 1 or 0. Otherwise -1.</summary>
+    public sbyte ConstantBool { get; }
 
     /// <summary>The reason that goes with <see cref="ConstantVariant"/>.</summary>
     public EvaluationReason ConstantReason { get; }

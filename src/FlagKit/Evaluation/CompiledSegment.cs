@@ -34,8 +34,7 @@ internal sealed class CompiledSegment
 
     public bool Contains(EvaluationContext context)
     {
-        var accountId = context.AccountId;
-        if (accountId is not null)
+        if (context.Get(AttributeRef.AccountId) is { } accountId)
         {
             if (Excluded is not null && Excluded.Contains(accountId))
             {
@@ -60,37 +59,17 @@ internal sealed class CompiledSegment
     }
 }
 
-/// <summary>A set of account ids: scanned when short (cheaper than hashing the id), hashed when long.</summary>
+/// <summary>A set of account ids, matched by the hash the context computed once (see <see cref="AttributeValue.TextHash"/>).</summary>
 internal sealed class AccountSet
 {
-    private const int ScanLimit = 8;
-
-    private readonly string[] _ids;
-    private readonly HashSet<string>? _set;
+    private readonly TextMap<bool> _ids;
 
     public AccountSet(IReadOnlyCollection<string> ids)
     {
-        _ids = [.. ids];
-        _set = _ids.Length > ScanLimit ? new HashSet<string>(_ids, StringComparer.Ordinal) : null;
+        _ids = new TextMap<bool>(ids.Select(static id => KeyValuePair.Create(id, true)));
     }
 
-    public int Count => _ids.Length;
+    public int Count => _ids.Count;
 
-    public bool Contains(string id)
-    {
-        if (_set is not null)
-        {
-            return _set.Contains(id);
-        }
-
-        foreach (var candidate in _ids)
-        {
-            if (string.Equals(candidate, id, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Contains(AttributeValue id) => _ids.ContainsKey(id.Text, id.TextHash);
 }

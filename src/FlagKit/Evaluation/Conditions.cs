@@ -62,39 +62,18 @@ internal abstract class Condition
 /// <summary><c>in</c>, <c>notIn</c>, <c>equals</c>: ordinal text equality with any operand.</summary>
 internal sealed class TextSetCondition : Condition
 {
-    private readonly string[] _values;
-    private readonly HashSet<string>? _set;
+    // Matched by the hash the context computed once: a list of 3 regions or 100 000 uids costs the same lookup.
+    private readonly TextMap<bool> _values;
     private readonly bool _notIn;
 
     public TextSetCondition(AttributeRef attribute, bool negate, string[] values, bool notIn)
         : base(attribute, negate)
     {
-        _values = values;
+        _values = new TextMap<bool>(values.Select(static v => KeyValuePair.Create(v, true)));
         _notIn = notIn;
-
-        // A short list is faster to scan than to hash; a long one (a list of uids, say) is hashed.
-        _set = values.Length > 8 ? new HashSet<string>(values, StringComparer.Ordinal) : null;
     }
 
-    protected override bool MatchesValue(AttributeValue value) => Contains(value.Text) != _notIn;
-
-    private bool Contains(string text)
-    {
-        if (_set is not null)
-        {
-            return _set.Contains(text);
-        }
-
-        foreach (var candidate in _values)
-        {
-            if (string.Equals(candidate, text, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    protected override bool MatchesValue(AttributeValue value) => _values.ContainsKey(value.Text, value.TextHash) != _notIn;
 }
 
 /// <summary><c>startsWith</c>, <c>endsWith</c>, <c>contains</c>: ordinal, any operand.</summary>

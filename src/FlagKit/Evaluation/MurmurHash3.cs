@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace FlagKit.Evaluation;
@@ -11,7 +13,9 @@ namespace FlagKit.Evaluation;
 /// <remarks>
 /// The bucketing algorithm is part of the evaluation contract (see docs/bucketing.md): every SDK computes
 /// <c>MurmurHash3_x86_32(utf8(salt + "/" + key), seed: 0) mod 10 000</c>. Changing anything here moves players
-/// between variants. Allocation-free: the key is encoded into a stack buffer.
+/// between variants. Allocation-free. The salt is hashed once, when the flag is compiled (<see cref="Prefix"/>); an
+/// ASCII key (the usual account id) is then hashed straight from its characters, and any other key is encoded to
+/// UTF-8 in a stack buffer first. Both paths give the reference result.
 /// </remarks>
 internal static class MurmurHash3
 {
@@ -20,44 +24,125 @@ internal static class MurmurHash3
 
     private const int StackLimit = 512;
 
+    private const uint C1 = 0xcc9e2d51;
+    private const uint C2 = 0x1b873593;
+
     /// <summary>Hashes bytes with MurmurHash3 x86 32-bit.</summary>
     public static uint Hash32(ReadOnlySpan<byte> data, uint seed = 0)
     {
-        const uint c1 = 0xcc9e2d51;
-        const uint c2 = 0x1b873593;
         var h = seed;
         var blocks = data.Length / 4;
         for (var i = 0; i < blocks; i++)
         {
-            var k = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i * 4, 4));
-            k *= c1;
-            k = BitOperations.RotateLeft(k, 15);
-            k *= c2;
-            h ^= k;
-            h = BitOperations.RotateLeft(h, 13);
-            h = (h * 5) + 0xe6546b64;
+            h = Block(h, BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i * 4, 4)));
         }
 
         var tail = data[(blocks * 4)..];
         uint k1 = 0;
-        switch (tail.Length)
+        for (var i = tail.Length - 1; i >= 0; i--)
         {
-            case 3:
-                k1 ^= (uint)tail[2] << 16;
-                goto case 2;
-            case 2:
-                k1 ^= (uint)tail[1] << 8;
-                goto case 1;
-            case 1:
-                k1 ^= tail[0];
-                k1 *= c1;
-                k1 = BitOperations.RotateLeft(k1, 15);
-                k1 *= c2;
-                h ^= k1;
-                break;
+            k1 = (k1 << 8) | tail[i];
         }
 
-        h ^= (uint)data.Length;
+        return Finish(h, k1, tail.Length, data.Length);
+    }
+
+    /// <summary>
+    /// The hash state after the salt's bytes (<c>salt + "/"</c>, seed 0): the full 4-byte blocks mixed in, the last
+    /// 0 to 3 bytes pending. Computed once per split when the flag is compiled.
+    /// </summary>
+    public static MurmurPrefix Prefix(ReadOnlySpan<byte> saltAndSlashUtf8)
+    {
+        var h = 0u;
+        var blocks = saltAndSlashUtf8.Length / 4;
+        for (var i = 0; i < blocks; i++)
+        {
+            h = Block(h, BinaryPrimitives.ReadUInt32LittleEndian(saltAndSlashUtf8.Slice(i * 4, 4)));
+        }
+
+        var tail = saltAndSlashUtf8[(blocks * 4)..];
+        uint pending = 0;
+        for (var i = tail.Length - 1; i >= 0; i--)
+        {
+            pending = (pending << 8) | tail[i];
+        }
+
+        return new MurmurPrefix(h, pending, tail.Length, saltAndSlashUtf8.Length);
+    }
+
+    /// <summary>
+    /// The bucket (0 to 9 999) of <paramref name="key"/> after <paramref name="prefix"/>; the same as hashing the UTF-8
+    /// of <c>salt + "/" + key</c>. ASCII keys are hashed from their characters four at a time, without encoding.
+    /// </summary>
+    public static int Bucket(in MurmurPrefix prefix, ReadOnlySpan<byte> saltAndSlashUtf8, string key)
+    {
+        ref var first = ref MemoryMarshal.GetReference(key.AsSpan());
+        var length = key.Length;
+        var h = prefix.State;
+
+        // `carry` holds `pending` bytes not yet mixed (0 to 3) in its low bits; four more make a block.
+        ulong carry = prefix.Pending;
+        var pending = prefix.PendingLength;
+        var shift = pending * 8;
+        var i = 0;
+        for (; i <= length - 4; i += 4)
+        {
+            var chars = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref first, i)));
+            if ((chars & 0xFF80_FF80_FF80_FF80UL) != 0)
+            {
+                return Bucket(saltAndSlashUtf8, key);
+            }
+
+            // Four ASCII characters (one per 16 bits) are their four UTF-8 bytes, packed one per 8 bits.
+            var bytes = (uint)(chars & 0xFF) | ((uint)(chars >> 8) & 0xFF00) | ((uint)(chars >> 16) & 0xFF_0000) | ((uint)(chars >> 24) & 0xFF00_0000);
+            carry |= (ulong)bytes << shift;
+            h = Block(h, (uint)carry);
+            carry >>= 32;
+        }
+
+        for (; i < length; i++)
+        {
+            uint c = Unsafe.Add(ref first, i);
+            if (c >= 0x80)
+            {
+                return Bucket(saltAndSlashUtf8, key);
+            }
+
+            carry |= (ulong)c << (pending * 8);
+            if (++pending == 4)
+            {
+                h = Block(h, (uint)carry);
+                carry >>= 32;
+                pending = 0;
+            }
+        }
+
+        return (int)(Finish(h, (uint)carry, pending, prefix.Length + length) % BucketCount);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Block(uint h, uint k)
+    {
+        k *= C1;
+        k = BitOperations.RotateLeft(k, 15);
+        k *= C2;
+        h ^= k;
+        h = BitOperations.RotateLeft(h, 13);
+        return (h * 5) + 0xe6546b64;
+    }
+
+    // The tail (`tailLength` bytes packed little-endian in `tail`) and the finalizer.
+    private static uint Finish(uint h, uint tail, int tailLength, int totalLength)
+    {
+        if (tailLength != 0)
+        {
+            tail *= C1;
+            tail = BitOperations.RotateLeft(tail, 15);
+            tail *= C2;
+            h ^= tail;
+        }
+
+        h ^= (uint)totalLength;
         h ^= h >> 16;
         h *= 0x85ebca6b;
         h ^= h >> 13;
@@ -106,3 +191,6 @@ internal static class MurmurHash3
     /// <summary>The bucket of <paramref name="key"/> under <paramref name="salt"/> (convenience for tests and tools).</summary>
     public static int Bucket(string salt, string key) => Bucket(Encoding.UTF8.GetBytes(salt + "/"), key);
 }
+
+/// <summary>The MurmurHash3 state after a split's salt: see <see cref="MurmurHash3.Prefix"/>.</summary>
+internal readonly record struct MurmurPrefix(uint State, uint Pending, int PendingLength, int Length);

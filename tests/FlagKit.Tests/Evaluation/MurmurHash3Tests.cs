@@ -34,8 +34,50 @@ public sealed class MurmurHash3Tests
     [TestCase("new-bonus-engine", "ünïcødé-🎰", 3521083010u, 3010)]
     public void Bucket_PublishedVectors_Match(string salt, string key, uint hash, int bucket)
     {
+        var saltAndSlash = Encoding.UTF8.GetBytes($"{salt}/");
         Assert.That(MurmurHash3.Hash32(Encoding.UTF8.GetBytes($"{salt}/{key}")), Is.EqualTo(hash));
         Assert.That(MurmurHash3.Bucket(salt, key), Is.EqualTo(bucket));
+        Assert.That(MurmurHash3.Bucket(MurmurHash3.Prefix(saltAndSlash), saltAndSlash, key), Is.EqualTo(bucket), "from the pre-hashed salt");
+    }
+
+    // The evaluation path hashes the salt once and then the key's characters; every alignment of salt and key, ASCII
+    // or not, must give what hashing the whole UTF-8 text gives.
+    [Test]
+    public void Bucket_FromPrehashedSalt_SameAsHashingTheWholeText_ForEveryLengthAndAlignment()
+    {
+        var random = new Random(20261127);
+        string[][] alphabets =
+        [
+            [.. "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-_.@/\u007f".Select(c => c.ToString())],
+            ["a", "7", "é", "ü", "€", "🎰", "\u0080", "\u07ff", "\u0800", "-"],
+        ];
+        var mismatches = new List<string>();
+        for (var saltLength = 0; saltLength <= 9; saltLength++)
+        {
+            for (var keyLength = 0; keyLength <= 33; keyLength++)
+            {
+                foreach (var alphabet in alphabets)
+                {
+                    for (var repeat = 0; repeat < 4; repeat++)
+                    {
+                        var salt = Text(alphabets[repeat % 2], saltLength, random);
+                        var key = Text(alphabet, keyLength, random);
+                        var saltAndSlash = Encoding.UTF8.GetBytes(salt + "/");
+                        var expected = (int)(MurmurHash3.Hash32(Encoding.UTF8.GetBytes($"{salt}/{key}")) % MurmurHash3.BucketCount);
+                        var actual = MurmurHash3.Bucket(MurmurHash3.Prefix(saltAndSlash), saltAndSlash, key);
+                        if (actual != expected)
+                        {
+                            mismatches.Add($"salt '{salt}', key '{key}': {actual} instead of {expected}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.That(mismatches, Is.Empty);
+
+        static string Text(string[] alphabet, int length, Random random) =>
+            string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]));
     }
 
     [Test]
