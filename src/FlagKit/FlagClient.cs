@@ -113,8 +113,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
             return constant != 0;
         }
 
-        var evaluation = snapshot.Evaluate(flag, context);
-        return evaluation.VariantIndex >= 0 && flag.Kind == FlagKind.Bool ? flag.Variants[evaluation.VariantIndex].Bool : defaultValue;
+        if (flag.Kind != FlagKind.Bool)
+        {
+            return defaultValue;
+        }
+
+        var variant = snapshot.EvaluateVariant(flag, context);
+        return variant >= 0 ? flag.Variants[variant].Bool : defaultValue;
     }
 
     /// <summary>Evaluates a string flag (or a version flag, as its version string).</summary>
@@ -131,7 +136,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
             return defaultValue;
         }
 
-        var variant = flag.ConstantVariant >= 0 ? flag.ConstantVariant : snapshot.Evaluate(flag, context).VariantIndex;
+        var variant = snapshot.EvaluateVariant(flag, context);
         return variant >= 0 ? flag.Variants[variant].String! : defaultValue;
     }
 
@@ -149,7 +154,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
             return defaultValue;
         }
 
-        var variant = flag.ConstantVariant >= 0 ? flag.ConstantVariant : snapshot.Evaluate(flag, context).VariantIndex;
+        var variant = snapshot.EvaluateVariant(flag, context);
         return variant >= 0 ? flag.Variants[variant].Number : defaultValue;
     }
 

@@ -74,6 +74,27 @@ public sealed class FlagSnapshot
 
     internal bool TryGetFlag(string key, [MaybeNullWhen(false)] out CompiledFlag flag) => _flags.TryGetValue(key, out flag);
 
+    /// <summary>
+    /// The index of the variant a flag found with <see cref="TryGetFlag"/> serves, or -1 for the caller's default: what
+    /// the typed getters need, without the details. Never throws.
+    /// </summary>
+    internal int EvaluateVariant(CompiledFlag flag, EvaluationContext? context)
+    {
+        if (flag.ConstantVariant >= 0)
+        {
+            return flag.ConstantVariant;
+        }
+
+        try
+        {
+            return Evaluator.Variant(this, flag, context ?? EvaluationContext.Empty);
+        }
+        catch (Exception)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Evaluates a flag found with <see cref="TryGetFlag"/>; the fault handling of <see cref="Evaluate(string, EvaluationContext?)"/>.</summary>
     internal FlagEvaluation Evaluate(CompiledFlag flag, EvaluationContext? context)
     {

@@ -31,6 +31,14 @@ internal static class Evaluator
         return new FlagEvaluation(flag, variant, outcome.Reason, outcome.ErrorCode, outcome.Rule?.Id, snapshot.Revision);
     }
 
+    /// <summary>The variant served (-1: the caller's default), for the typed getters that need nothing else.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Variant(FlagSnapshot snapshot, CompiledFlag flag, EvaluationContext context)
+    {
+        var outcome = default(Outcome);
+        return Resolve(snapshot, flag, context, 0, ref outcome);
+    }
+
     public static bool AllMatch(Condition[] conditions, EvaluationContext context)
     {
         foreach (var condition in conditions)
