@@ -22,10 +22,10 @@ public sealed class FlagSnapshot
     private readonly Dictionary<string, CompiledSegment> _segments;
     private string? _contentHash;
 
-    internal FlagSnapshot(long revision, IEnumerable<KeyValuePair<string, CompiledFlag>> flags, Dictionary<string, CompiledSegment> segments)
+    internal FlagSnapshot(long revision, IReadOnlyCollection<CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
     {
         Revision = revision;
-        _flags = new TextMap<CompiledFlag>(flags.Select(static f => KeyValuePair.Create(f.Value.Key, f.Value)));
+        _flags = TextMap<CompiledFlag>.Of(flags, static flag => flag.Key);
         _segments = segments;
     }
 

@@ -63,7 +63,7 @@ internal static class ConditionCompiler
     /// <param name="segmentReferences">Collects the keys of segments named.</param>
     public static Condition? Compile(
         ConditionDocument? condition,
-        string path,
+        JsonPath path,
         SegmentResolver segments,
         DocumentErrors errors,
         HashSet<string> segmentReferences)
@@ -77,7 +77,7 @@ internal static class ConditionCompiler
         var before = errors.Count;
         if (string.IsNullOrEmpty(condition.Op) || !Operators.TryGetValue(condition.Op, out var op))
         {
-            errors.Add($"{path}.op", string.IsNullOrEmpty(condition.Op)
+            errors.Add(path.Property("op"), string.IsNullOrEmpty(condition.Op)
                 ? $"the operator is missing; known operators: {KnownOperators}"
                 : $"unknown operator '{condition.Op}'; known operators: {KnownOperators}");
             return null;
@@ -85,13 +85,13 @@ internal static class ConditionCompiler
 
         if (op != ConditionOperator.InSegment && string.IsNullOrEmpty(condition.Attribute))
         {
-            errors.Add($"{path}.attribute", $"operator '{condition.Op}' needs an attribute");
+            errors.Add(path.Property("attribute"), $"operator '{condition.Op}' needs an attribute");
         }
 
         var values = condition.Values ?? [];
         var attribute = AttributeRef.Of(condition.Attribute ?? "");
         var negate = condition.Negate;
-        var valuesPath = $"{path}.values";
+        var valuesPath = path.Property("values");
         Condition? compiled = null;
         switch (op)
         {
@@ -136,7 +136,7 @@ internal static class ConditionCompiler
                     }
                     catch (ArgumentException ex)
                     {
-                        errors.Add($"{valuesPath}[{i}]", $"'{texts[i]}' is not a valid regular expression: {ex.Message}");
+                        errors.Add(valuesPath.Item(i), $"'{texts[i]}' is not a valid regular expression: {ex.Message}");
                     }
                 }
 
@@ -149,7 +149,7 @@ internal static class ConditionCompiler
             }
 
             case ConditionOperator.LessThan or ConditionOperator.LessThanOrEqual or ConditionOperator.GreaterThan or ConditionOperator.GreaterThanOrEqual:
-                if (Exactly(values, 1, condition.Op, valuesPath, errors) && Number(values[0], $"{valuesPath}[0]", errors) is { } bound)
+                if (Exactly(values, 1, condition.Op, valuesPath, errors) && Number(values[0], valuesPath.Item(0), errors) is { } bound)
                 {
                     compiled = new NumberCondition(attribute, negate, op, bound, bound);
                 }
@@ -158,8 +158,8 @@ internal static class ConditionCompiler
 
             case ConditionOperator.Between:
                 if (Exactly(values, 2, condition.Op, valuesPath, errors)
-                    && Number(values[0], $"{valuesPath}[0]", errors) is { } low
-                    && Number(values[1], $"{valuesPath}[1]", errors) is { } high)
+                    && Number(values[0], valuesPath.Item(0), errors) is { } low
+                    && Number(values[1], valuesPath.Item(1), errors) is { } high)
                 {
                     if (low > high)
                     {
@@ -182,7 +182,7 @@ internal static class ConditionCompiler
                     }
                     else
                     {
-                        errors.Add($"{valuesPath}[0]", $"'{dates[0]}' is not an ISO 8601 date (e.g. 2026-12-01 or 2026-12-01T10:00:00Z)");
+                        errors.Add(valuesPath.Item(0), $"'{dates[0]}' is not an ISO 8601 date (e.g. 2026-12-01 or 2026-12-01T10:00:00Z)");
                     }
                 }
 
@@ -201,7 +201,7 @@ internal static class ConditionCompiler
                 {
                     if (!CidrBlock.TryParse(texts[i], out blocks[i], out var error))
                     {
-                        errors.Add($"{valuesPath}[{i}]", error!);
+                        errors.Add(valuesPath.Item(i), error!);
                     }
                 }
 
@@ -233,7 +233,7 @@ internal static class ConditionCompiler
                     var segment = segments(keys[i], out var problem);
                     if (segment is null)
                     {
-                        errors.Add($"{valuesPath}[{i}]", problem!);
+                        errors.Add(valuesPath.Item(i), problem!);
                     }
                     else
                     {
@@ -253,7 +253,7 @@ internal static class ConditionCompiler
         return errors.Count == before ? compiled : null;
     }
 
-    internal static bool AtLeastOne(List<JsonElement> values, string op, string path, DocumentErrors errors)
+    internal static bool AtLeastOne(List<JsonElement> values, string op, JsonPath path, DocumentErrors errors)
     {
         if (values.Count == 0)
         {
@@ -264,7 +264,7 @@ internal static class ConditionCompiler
         return true;
     }
 
-    internal static bool Exactly(List<JsonElement> values, int count, string op, string path, DocumentErrors errors)
+    internal static bool Exactly(List<JsonElement> values, int count, string op, JsonPath path, DocumentErrors errors)
     {
         if (values.Count != count)
         {
@@ -275,7 +275,7 @@ internal static class ConditionCompiler
         return true;
     }
 
-    internal static string[]? Texts(List<JsonElement> values, string path, DocumentErrors errors)
+    internal static string[]? Texts(List<JsonElement> values, JsonPath path, DocumentErrors errors)
     {
         var texts = new string[values.Count];
         var ok = true;
@@ -287,7 +287,7 @@ internal static class ConditionCompiler
             }
             else
             {
-                errors.Add($"{path}[{i}]", $"expected a string, found {Describe(values[i])}");
+                errors.Add(path.Item(i), $"expected a string, found {Describe(values[i])}");
                 ok = false;
             }
         }
@@ -295,7 +295,7 @@ internal static class ConditionCompiler
         return ok ? texts : null;
     }
 
-    private static string[]? TextsOrNumbers(List<JsonElement> values, string path, DocumentErrors errors)
+    private static string[]? TextsOrNumbers(List<JsonElement> values, JsonPath path, DocumentErrors errors)
     {
         var texts = new string[values.Count];
         var ok = true;
@@ -311,7 +311,7 @@ internal static class ConditionCompiler
                     texts[i] = number.ToString("R", CultureInfo.InvariantCulture);
                     break;
                 default:
-                    errors.Add($"{path}[{i}]", $"expected a string or a number, found {Describe(values[i])}");
+                    errors.Add(path.Item(i), $"expected a string or a number, found {Describe(values[i])}");
                     ok = false;
                     break;
             }
@@ -320,7 +320,7 @@ internal static class ConditionCompiler
         return ok ? texts : null;
     }
 
-    private static double? Number(JsonElement value, string path, DocumentErrors errors)
+    private static double? Number(JsonElement value, JsonPath path, DocumentErrors errors)
     {
         if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number))
         {

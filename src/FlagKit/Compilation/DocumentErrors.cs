@@ -1,27 +1,34 @@
 namespace FlagKit.Compilation;
 
 /// <summary>The validation errors of one document, each naming the document and the JSON path.</summary>
+/// <remarks>Allocates nothing until the first error: every valid document of a build creates one.</remarks>
 internal sealed class DocumentErrors
 {
-    private readonly List<FlagValidationError> _errors = [];
+    private readonly string _kind;
+    private readonly string? _key;
+    private List<FlagValidationError>? _errors;
+    private string? _document;
 
-    public DocumentErrors(string document)
+    private DocumentErrors(string kind, string? key)
     {
-        Document = document;
+        _kind = kind;
+        _key = key;
     }
 
     /// <summary>Names the document, e.g. <c>flag 'new-bonus-engine'</c>.</summary>
-    public string Document { get; }
+    public string Document => _document ??= string.IsNullOrEmpty(_key) ? $"{_kind} <no key>" : $"{_kind} '{_key}'";
 
-    public int Count => _errors.Count;
+    public int Count => _errors?.Count ?? 0;
 
-    public IReadOnlyList<FlagValidationError> Items => _errors;
+    public IReadOnlyList<FlagValidationError> Items => _errors ?? [];
 
-    public static DocumentErrors ForFlag(string? key) => new(string.IsNullOrEmpty(key) ? "flag <no key>" : $"flag '{key}'");
+    public static DocumentErrors ForFlag(string? key) => new("flag", key);
 
-    public static DocumentErrors ForSegment(string? key) => new(string.IsNullOrEmpty(key) ? "segment <no key>" : $"segment '{key}'");
+    public static DocumentErrors ForSegment(string? key) => new("segment", key);
 
-    public void Add(string path, string message) => _errors.Add(new FlagValidationError(Document, path, message));
+    public void Add(string path, string message) => (_errors ??= []).Add(new FlagValidationError(Document, path, message));
 
-    public string Describe() => string.Join("\n", _errors);
+    public void Add(JsonPath path, string message) => Add(path.ToString(), message);
+
+    public string Describe() => string.Join("\n", Items);
 }

@@ -13,33 +13,35 @@ namespace FlagKit.Compilation;
 internal static class FlagCompiler
 {
     /// <summary>Compiles a flag; returns null after adding every problem to <paramref name="errors"/>.</summary>
-    public static CompiledFlag? CompileFlag(FlagDocument flag, string path, SegmentResolver segments, DocumentErrors errors)
+    public static CompiledFlag? CompileFlag(FlagDocument flag, JsonPath path, SegmentResolver segments, DocumentErrors errors)
     {
         var before = errors.Count;
         if (!KeySyntax.IsValid(flag.Key))
         {
-            errors.Add($"{path}.key", KeySyntax.Problem(flag.Key, "flag"));
+            errors.Add(path.Property("key"), KeySyntax.Problem(flag.Key, "flag"));
         }
 
         if (!Enum.IsDefined(flag.Kind))
         {
-            errors.Add($"{path}.kind", $"unknown kind '{flag.Kind}'; known kinds: bool, string, number, json, version");
+            errors.Add(path.Property("kind"), $"unknown kind '{flag.Kind}'; known kinds: bool, string, number, json, version");
         }
 
-        var variantIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var variants = new List<CompiledVariant>();
+        var scratch = Scratch.Take();
+        var variantIndex = scratch.VariantIndex;
+        var variants = scratch.Variants;
         if (flag.Variants is null || flag.Variants.Count == 0)
         {
-            errors.Add($"{path}.variants", "a flag needs at least one variant");
+            errors.Add(path.Property("variants"), "a flag needs at least one variant");
         }
         else
         {
+            var variantsPath = path.Property("variants");
             foreach (var (name, value) in flag.Variants)
             {
-                var variantPath = $"{path}.variants.{name}";
+                var variantPath = variantsPath.Property(name);
                 if (string.IsNullOrEmpty(name) || name.Length > KeySyntax.MaxLength)
                 {
-                    errors.Add($"{path}.variants", $"a variant name must have 1 to {KeySyntax.MaxLength} characters");
+                    errors.Add(path.Property("variants"), $"a variant name must have 1 to {KeySyntax.MaxLength} characters");
                     continue;
                 }
 
@@ -54,7 +56,7 @@ internal static class FlagCompiler
             }
         }
 
-        var offVariant = Variant(flag.OffVariant, $"{path}.offVariant", "offVariant", flag.Variants, variantIndex, errors);
+        var offVariant = Variant(flag.OffVariant, path.Property("offVariant"), "offVariant", flag.Variants, variantIndex, errors);
 
         if (flag.Tags is not null)
         {
@@ -62,18 +64,18 @@ internal static class FlagCompiler
             {
                 if (string.IsNullOrWhiteSpace(flag.Tags[i]))
                 {
-                    errors.Add($"{path}.tags[{i}]", "a tag must not be empty");
+                    errors.Add(path.Item("tags", i), "a tag must not be empty");
                 }
             }
         }
 
         var salt = flag.Salt ?? flag.Key ?? "";
-        var prerequisites = new List<CompiledPrerequisite>();
+        var prerequisites = scratch.Prerequisites;
         var prerequisiteList = flag.Prerequisites ?? [];
         for (var i = 0; i < prerequisiteList.Count; i++)
         {
             var prerequisite = prerequisiteList[i];
-            var prerequisitePath = $"{path}.prerequisites[{i}]";
+            var prerequisitePath = path.Item("prerequisites", i);
             if (prerequisite is null)
             {
                 errors.Add(prerequisitePath, "expected a prerequisite object, found null");
@@ -82,16 +84,16 @@ internal static class FlagCompiler
 
             if (string.IsNullOrEmpty(prerequisite.Flag))
             {
-                errors.Add($"{prerequisitePath}.flag", "the prerequisite flag key is missing");
+                errors.Add(prerequisitePath.Property("flag"), "the prerequisite flag key is missing");
             }
             else if (string.Equals(prerequisite.Flag, flag.Key, StringComparison.Ordinal))
             {
-                errors.Add($"{prerequisitePath}.flag", "a flag cannot be its own prerequisite");
+                errors.Add(prerequisitePath.Property("flag"), "a flag cannot be its own prerequisite");
             }
 
             if (string.IsNullOrEmpty(prerequisite.Variant))
             {
-                errors.Add($"{prerequisitePath}.variant", "the required variant is missing");
+                errors.Add(prerequisitePath.Property("variant"), "the required variant is missing");
             }
 
             prerequisites.Add(new CompiledPrerequisite(prerequisite.Flag ?? "", prerequisite.Variant ?? ""));
@@ -102,9 +104,10 @@ internal static class FlagCompiler
         {
             targets = new Dictionary<string, int>(StringComparer.Ordinal);
             var targetVariant = new Dictionary<string, string>(StringComparer.Ordinal);
+            var targetsPath = path.Property("targets");
             foreach (var (variant, accounts) in flag.Targets)
             {
-                var targetPath = $"{path}.targets.{variant}";
+                var targetPath = targetsPath.Property(variant);
                 var index = Variant(variant, targetPath, "target", flag.Variants, variantIndex, errors);
                 var list = accounts ?? [];
                 for (var i = 0; i < list.Count; i++)
@@ -112,11 +115,11 @@ internal static class FlagCompiler
                     var account = list[i];
                     if (string.IsNullOrEmpty(account))
                     {
-                        errors.Add($"{targetPath}[{i}]", "an account id must not be empty");
+                        errors.Add(targetPath.Item(i), "an account id must not be empty");
                     }
                     else if (targetVariant.TryGetValue(account, out var other))
                     {
-                        errors.Add($"{targetPath}[{i}]", string.Equals(other, variant, StringComparison.Ordinal)
+                        errors.Add(targetPath.Item(i), string.Equals(other, variant, StringComparison.Ordinal)
                             ? $"account '{account}' is listed twice"
                             : $"account '{account}' is already a target of variant '{other}'");
                     }
@@ -129,14 +132,14 @@ internal static class FlagCompiler
             }
         }
 
-        var segmentReferences = new HashSet<string>(StringComparer.Ordinal);
-        var rules = new List<CompiledRule>();
-        var ruleIds = new HashSet<string>(StringComparer.Ordinal);
+        var segmentReferences = scratch.SegmentReferences;
+        var rules = scratch.Rules;
+        var ruleIds = scratch.RuleIds;
         var ruleList = flag.Rules ?? [];
         for (var i = 0; i < ruleList.Count; i++)
         {
             var rule = ruleList[i];
-            var rulePath = $"{path}.rules[{i}]";
+            var rulePath = path.Item("rules", i);
             if (rule is null)
             {
                 errors.Add(rulePath, "expected a rule object, found null");
@@ -146,10 +149,10 @@ internal static class FlagCompiler
             var id = string.IsNullOrEmpty(rule.Id) ? i.ToString(CultureInfo.InvariantCulture) : rule.Id;
             if (!ruleIds.Add(id))
             {
-                errors.Add($"{rulePath}.id", $"duplicate rule id '{id}'");
+                errors.Add(rulePath.Property("id"), $"duplicate rule id '{id}'");
             }
 
-            var conditions = Conditions(rule.Conditions, $"{rulePath}.conditions", segments, errors, segmentReferences);
+            var conditions = Conditions(rule.Conditions, rulePath.Property("conditions"), segments, errors, segmentReferences);
             var serve = Serve(rule.Variant, rule.Split, rulePath, "rule", salt, flag.Variants, variantIndex, errors);
             if (conditions is not null && serve is { } s)
             {
@@ -158,8 +161,8 @@ internal static class FlagCompiler
         }
 
         var defaultServe = flag.DefaultRule is null
-            ? Missing($"{path}.defaultRule", "the default rule is missing", errors)
-            : Serve(flag.DefaultRule.Variant, flag.DefaultRule.Split, $"{path}.defaultRule", "default rule", salt, flag.Variants, variantIndex, errors);
+            ? Missing(path.Property("defaultRule"), "the default rule is missing", errors)
+            : Serve(flag.DefaultRule.Variant, flag.DefaultRule.Split, path.Property("defaultRule"), "default rule", salt, flag.Variants, variantIndex, errors);
 
         if (errors.Count != before)
         {
@@ -170,16 +173,16 @@ internal static class FlagCompiler
     }
 
     /// <summary>Compiles a segment; returns null after adding every problem to <paramref name="errors"/>.</summary>
-    public static CompiledSegment? CompileSegment(SegmentDocument segment, string path, SegmentResolver segments, DocumentErrors errors)
+    public static CompiledSegment? CompileSegment(SegmentDocument segment, JsonPath path, SegmentResolver segments, DocumentErrors errors)
     {
         var before = errors.Count;
         if (!KeySyntax.IsValid(segment.Key))
         {
-            errors.Add($"{path}.key", KeySyntax.Problem(segment.Key, "segment"));
+            errors.Add(path.Property("key"), KeySyntax.Problem(segment.Key, "segment"));
         }
 
-        var included = Accounts(segment.Included, $"{path}.included", errors);
-        var excluded = Accounts(segment.Excluded, $"{path}.excluded", errors);
+        var included = Accounts(segment.Included, path.Property("included"), errors);
+        var excluded = Accounts(segment.Excluded, path.Property("excluded"), errors);
         var references = new HashSet<string>(StringComparer.Ordinal);
         var rules = new List<Condition[]>();
         var ruleList = segment.Rules ?? [];
@@ -187,11 +190,12 @@ internal static class FlagCompiler
         {
             if (ruleList[i] is null)
             {
-                errors.Add($"{path}.rules[{i}]", "expected a rule object, found null");
+                errors.Add(path.Item("rules", i), "expected a rule object, found null");
                 continue;
             }
 
-            if (Conditions(ruleList[i].Conditions, $"{path}.rules[{i}].conditions", segments, errors, references) is { } conditions)
+            var rulePath = path.Item("rules", i);
+            if (Conditions(ruleList[i].Conditions, rulePath.Property("conditions"), segments, errors, references) is { } conditions)
             {
                 rules.Add(conditions);
             }
@@ -227,14 +231,14 @@ internal static class FlagCompiler
         return $"a {kind.ToString().ToLowerInvariant()} flag's variant must be {expected}, found {ConditionCompiler.Describe(value)}";
     }
 
-    private static Condition[]? Conditions(List<ConditionDocument>? documents, string path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
+    private static Condition[]? Conditions(List<ConditionDocument>? documents, JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
     {
         var list = documents ?? [];
         var conditions = new Condition[list.Count];
         var ok = true;
         for (var i = 0; i < list.Count; i++)
         {
-            var condition = ConditionCompiler.Compile(list[i], $"{path}[{i}]", segments, errors, references);
+            var condition = ConditionCompiler.Compile(list[i], path.Item(i), segments, errors, references);
             if (condition is null)
             {
                 ok = false;
@@ -248,7 +252,7 @@ internal static class FlagCompiler
         return ok ? conditions : null;
     }
 
-    private static AccountSet? Accounts(List<string>? accounts, string path, DocumentErrors errors)
+    private static AccountSet? Accounts(List<string>? accounts, JsonPath path, DocumentErrors errors)
     {
         if (accounts is null || accounts.Count == 0)
         {
@@ -260,18 +264,18 @@ internal static class FlagCompiler
         {
             if (string.IsNullOrEmpty(accounts[i]))
             {
-                errors.Add($"{path}[{i}]", "an account id must not be empty");
+                errors.Add(path.Item(i), "an account id must not be empty");
             }
             else if (!set.Add(accounts[i]))
             {
-                errors.Add($"{path}[{i}]", $"account '{accounts[i]}' is listed twice");
+                errors.Add(path.Item(i), $"account '{accounts[i]}' is listed twice");
             }
         }
 
         return new AccountSet(set);
     }
 
-    private static int Variant(string? name, string path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)
+    private static int Variant(string? name, JsonPath path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -294,7 +298,7 @@ internal static class FlagCompiler
         return -1;
     }
 
-    private static CompiledServe? Missing(string path, string message, DocumentErrors errors)
+    private static CompiledServe? Missing(JsonPath path, string message, DocumentErrors errors)
     {
         errors.Add(path, message);
         return null;
@@ -303,7 +307,7 @@ internal static class FlagCompiler
     private static CompiledServe? Serve(
         string? variant,
         SplitDocument? split,
-        string path,
+        JsonPath path,
         string what,
         string flagSalt,
         Dictionary<string, JsonElement>? declared,
@@ -318,27 +322,28 @@ internal static class FlagCompiler
 
         if (variant is not null)
         {
-            var i = Variant(variant, $"{path}.variant", what, declared, index, errors);
+            var i = Variant(variant, path.Property("variant"), what, declared, index, errors);
             return i < 0 ? null : new CompiledServe(i, null);
         }
 
         var before = errors.Count;
-        var splitPath = $"{path}.split";
+        var splitPath = path.Property("split");
         var entries = split!.Variants ?? [];
         if (entries.Count == 0)
         {
-            errors.Add($"{splitPath}.variants", "a split needs at least one variant");
+            errors.Add(splitPath.Property("variants"), "a split needs at least one variant");
             return null;
         }
 
         var bounds = new int[entries.Count];
         var variants = new int[entries.Count];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = Scratch.Current.SplitVariants;
+        seen.Clear();
         var total = 0;
         var totalPercent = 0.0;
         for (var i = 0; i < entries.Count; i++)
         {
-            var entryPath = $"{splitPath}.variants[{i}]";
+            var entryPath = splitPath.Item("variants", i);
             var entry = entries[i];
             if (entry is null)
             {
@@ -346,20 +351,20 @@ internal static class FlagCompiler
                 continue;
             }
 
-            variants[i] = Variant(entry.Variant, $"{entryPath}.variant", "split", declared, index, errors);
+            variants[i] = Variant(entry.Variant, entryPath.Property("variant"), "split", declared, index, errors);
             if (!string.IsNullOrEmpty(entry.Variant) && !seen.Add(entry.Variant))
             {
-                errors.Add($"{entryPath}.variant", $"variant '{entry.Variant}' appears twice in the split");
+                errors.Add(entryPath.Property("variant"), $"variant '{entry.Variant}' appears twice in the split");
             }
 
             var basisPoints = Math.Round(entry.Weight * 100);
             if (!double.IsFinite(entry.Weight) || entry.Weight < 0 || entry.Weight > 100)
             {
-                errors.Add($"{entryPath}.weight", $"a weight is a percentage from 0 to 100, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
+                errors.Add(entryPath.Property("weight"), $"a weight is a percentage from 0 to 100, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
             }
             else if (Math.Abs((entry.Weight * 100) - basisPoints) > 1e-6)
             {
-                errors.Add($"{entryPath}.weight", $"a weight must be in steps of 0.01 %, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
+                errors.Add(entryPath.Property("weight"), $"a weight must be in steps of 0.01 %, found {entry.Weight.ToString(CultureInfo.InvariantCulture)}");
             }
 
             totalPercent += entry.Weight;
@@ -369,12 +374,12 @@ internal static class FlagCompiler
 
         if (errors.Count == before && total != MurmurHash3.BucketCount)
         {
-            errors.Add($"{splitPath}.variants", $"split weights must sum to 100, found {Math.Round(totalPercent, 2).ToString(CultureInfo.InvariantCulture)}");
+            errors.Add(splitPath.Property("variants"), $"split weights must sum to 100, found {Math.Round(totalPercent, 2).ToString(CultureInfo.InvariantCulture)}");
         }
 
         if (split.BucketBy is { Length: 0 })
         {
-            errors.Add($"{splitPath}.bucketBy", "bucketBy must name a context attribute");
+            errors.Add(splitPath.Property("bucketBy"), "bucketBy must name a context attribute");
         }
 
         if (errors.Count != before)
@@ -384,6 +389,48 @@ internal static class FlagCompiler
 
         var salt = split.Salt ?? flagSalt;
         var bucketBy = split.BucketBy is null ? AttributeRef.AccountId : AttributeRef.Of(split.BucketBy);
-        return new CompiledServe(-1, new CompiledSplit(bucketBy, Encoding.UTF8.GetBytes(salt + "/"), bounds, variants));
+        var saltAndSlash = new byte[Encoding.UTF8.GetByteCount(salt) + 1];
+        saltAndSlash[Encoding.UTF8.GetBytes(salt, saltAndSlash)] = (byte)'/';
+        return new CompiledServe(-1, new CompiledSplit(bucketBy, saltAndSlash, bounds, variants));
+    }
+}
+
+/// <summary>
+/// The working collections of <see cref="FlagCompiler.CompileFlag"/>, kept per thread and cleared for each flag
+/// instead of allocated: a build of 10 000 flags otherwise creates 60 000 short-lived dictionaries and sets.
+/// </summary>
+/// <remarks>Compiling a flag never compiles another flag, so one set per thread is enough.</remarks>
+internal sealed class Scratch
+{
+    [ThreadStatic]
+    private static Scratch? _current;
+
+    public static Scratch Current => _current ??= new Scratch();
+
+    public Dictionary<string, int> VariantIndex { get; } = new(StringComparer.Ordinal);
+
+    public List<CompiledVariant> Variants { get; } = [];
+
+    public List<CompiledPrerequisite> Prerequisites { get; } = [];
+
+    public HashSet<string> SegmentReferences { get; } = new(StringComparer.Ordinal);
+
+    public List<CompiledRule> Rules { get; } = [];
+
+    public HashSet<string> RuleIds { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> SplitVariants { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>This thread's scratch, emptied.</summary>
+    public static Scratch Take()
+    {
+        var scratch = Current;
+        scratch.VariantIndex.Clear();
+        scratch.Variants.Clear();
+        scratch.Prerequisites.Clear();
+        scratch.SegmentReferences.Clear();
+        scratch.Rules.Clear();
+        scratch.RuleIds.Clear();
+        return scratch;
     }
 }

@@ -7,7 +7,7 @@ namespace FlagKit.Compilation;
 /// <summary>Compiles the semantic-version operators (<c>semverEq</c> ... <c>semverRange</c>), parsing operands once.</summary>
 internal static class SemverConditions
 {
-    public static Condition? Compile(AttributeRef attribute, bool negate, ConditionOperator op, string opName, List<JsonElement> values, string path, DocumentErrors errors)
+    public static Condition? Compile(AttributeRef attribute, bool negate, ConditionOperator op, string opName, List<JsonElement> values, JsonPath path, DocumentErrors errors)
     {
         if (op == ConditionOperator.SemverRange)
         {
@@ -26,7 +26,7 @@ internal static class SemverConditions
                 }
                 else
                 {
-                    errors.Add($"{path}[{i}]", error);
+                    errors.Add(path.Item(i), error);
                     ok = false;
                 }
             }
@@ -41,7 +41,7 @@ internal static class SemverConditions
 
         if (!SemanticVersion.TryParse(versions[0], out var version, out var problem))
         {
-            errors.Add($"{path}[0]", problem);
+            errors.Add(path.Item(0), problem);
             return null;
         }
 

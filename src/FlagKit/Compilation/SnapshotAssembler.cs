@@ -16,8 +16,8 @@ internal sealed class SnapshotAssembler
     private readonly FlagSnapshot? _fallback;
     private readonly List<DocumentFailure>? _failures;
     private readonly List<FlagValidationError> _errors = [];
-    private readonly List<(SegmentDocument Document, string Path)> _segmentDocuments = [];
-    private readonly List<(FlagDocument Document, string Path)> _flagDocuments = [];
+    private readonly List<(SegmentDocument Document, string Root, int Index)> _segmentDocuments = [];
+    private readonly List<(FlagDocument Document, string Root, int Index)> _flagDocuments = [];
 
     /// <param name="keptFlags">Compiled flags carried over unchanged (a delta), or empty.</param>
     /// <param name="keptSegments">Compiled segments carried over unchanged, or empty.</param>
@@ -40,26 +40,32 @@ internal sealed class SnapshotAssembler
     /// <summary>Every validation error found (strict mode; in lenient mode they become failures).</summary>
     public List<FlagValidationError> Errors => _errors;
 
-    public void AddSegment(SegmentDocument? document, string path)
+    /// <param name="document">The document.</param>
+    /// <param name="root">Its path: <c>$</c>, or with <paramref name="index"/> <c>$.segments[index]</c>.</param>
+    /// <param name="index">Its index in <paramref name="root"/>, or -1.</param>
+    public void AddSegment(SegmentDocument? document, string root, int index = -1)
     {
         if (document is null)
         {
-            Report(DocumentErrors.ForSegment(null), path, "expected a segment object, found null", isSegment: true, key: "");
+            Report(DocumentErrors.ForSegment(null), new JsonPath(root, index), "expected a segment object, found null", isSegment: true, key: "");
             return;
         }
 
-        _segmentDocuments.Add((document, path));
+        _segmentDocuments.Add((document, root, index));
     }
 
-    public void AddFlag(FlagDocument? document, string path)
+    /// <param name="document">The document.</param>
+    /// <param name="root">Its path: <c>$</c>, or with <paramref name="index"/> <c>$.flags[index]</c>.</param>
+    /// <param name="index">Its index in <paramref name="root"/>, or -1.</param>
+    public void AddFlag(FlagDocument? document, string root, int index = -1)
     {
         if (document is null)
         {
-            Report(DocumentErrors.ForFlag(null), path, "expected a flag object, found null", isSegment: false, key: "");
+            Report(DocumentErrors.ForFlag(null), new JsonPath(root, index), "expected a flag object, found null", isSegment: false, key: "");
             return;
         }
 
-        _flagDocuments.Add((document, path));
+        _flagDocuments.Add((document, root, index));
     }
 
     public FlagSnapshot Assemble(long revision)
@@ -67,23 +73,24 @@ internal sealed class SnapshotAssembler
         CompileSegments();
         var compiledFlags = CompileFlags();
         CheckPrerequisites(compiledFlags);
-        return new FlagSnapshot(revision, _flags, _segments);
+        return new FlagSnapshot(revision, _flags.Values, _segments);
     }
 
     private void CompileSegments()
     {
         // Pending documents by key (the first of duplicates wins; the others are errors).
-        var pending = new Dictionary<string, (SegmentDocument Document, string Path)>(StringComparer.Ordinal);
-        foreach (var (document, path) in _segmentDocuments)
+        var pending = new Dictionary<string, (SegmentDocument Document, string Root, int Index)>(StringComparer.Ordinal);
+        foreach (var (document, root, index) in _segmentDocuments)
         {
+            var path = new JsonPath(root, index);
             var key = document.Key ?? "";
             if (pending.ContainsKey(key))
             {
-                Report(DocumentErrors.ForSegment(key), $"{path}.key", $"duplicate segment key '{key}'", isSegment: true, key);
+                Report(DocumentErrors.ForSegment(key), path.Property("key"), $"duplicate segment key '{key}'", isSegment: true, key);
                 continue;
             }
 
-            pending[key] = (document, path);
+            pending[key] = (document, root, index);
             _segments.Remove(key);
         }
 
@@ -95,7 +102,8 @@ internal sealed class SnapshotAssembler
         {
             state[key] = false;
             stack.Add(key);
-            var (document, path) = pending[key];
+            var (document, root, index) = pending[key];
+            var path = new JsonPath(root, index);
             var errors = DocumentErrors.ForSegment(key);
             var rules = document.Rules ?? [];
             for (var r = 0; r < rules.Count; r++)
@@ -103,7 +111,7 @@ internal sealed class SnapshotAssembler
                 var conditions = rules[r]?.Conditions ?? [];
                 for (var c = 0; c < conditions.Count; c++)
                 {
-                    foreach (var (reference, referencePath) in ConditionCompiler.SegmentReferences(conditions[c], $"{path}.rules[{r}].conditions[{c}]"))
+                    foreach (var (reference, referencePath) in ConditionCompiler.SegmentReferences(conditions[c], path.Item("rules", r).Item("conditions", c).ToString()))
                     {
                         if (!pending.ContainsKey(reference))
                         {
@@ -170,18 +178,19 @@ internal sealed class SnapshotAssembler
         return null;
     };
 
-    private List<(CompiledFlag Flag, string Path)> CompileFlags()
+    private List<(CompiledFlag Flag, string Root, int Index)> CompileFlags()
     {
-        var compiled = new List<(CompiledFlag, string)>();
+        var compiled = new List<(CompiledFlag, string, int)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var resolve = ResolveSegment(new HashSet<string>(StringComparer.Ordinal));
-        foreach (var (document, path) in _flagDocuments)
+        foreach (var (document, root, index) in _flagDocuments)
         {
+            var path = new JsonPath(root, index);
             var key = document.Key ?? "";
             var errors = DocumentErrors.ForFlag(key);
             if (!seen.Add(key))
             {
-                Report(errors, $"{path}.key", $"duplicate flag key '{key}'", isSegment: false, key);
+                Report(errors, path.Property("key"), $"duplicate flag key '{key}'", isSegment: false, key);
                 continue;
             }
 
@@ -189,7 +198,7 @@ internal sealed class SnapshotAssembler
             if (flag is not null)
             {
                 _flags[key] = flag;
-                compiled.Add((flag, path));
+                compiled.Add((flag, root, index));
             }
             else
             {
@@ -201,32 +210,33 @@ internal sealed class SnapshotAssembler
         return compiled;
     }
 
-    private void CheckPrerequisites(List<(CompiledFlag Flag, string Path)> compiled)
+    private void CheckPrerequisites(List<(CompiledFlag Flag, string Root, int Index)> compiled)
     {
         // Errors are decided against the snapshot as assembled, then applied: a flag refused here is replaced by
         // its fallback, which can only remove edges, never add cycles among the flags that passed.
         var refused = new List<(CompiledFlag Flag, DocumentErrors Errors)>();
-        foreach (var (flag, path) in compiled)
+        foreach (var (flag, root, index) in compiled)
         {
+            var path = new JsonPath(root, index);
             var errors = DocumentErrors.ForFlag(flag.Key);
             for (var i = 0; i < flag.Prerequisites.Length; i++)
             {
                 var prerequisite = flag.Prerequisites[i];
-                var prerequisitePath = $"{path}.prerequisites[{i}]";
+                var prerequisitePath = path.Item("prerequisites", i);
                 if (!_flags.TryGetValue(prerequisite.FlagKey, out var required))
                 {
-                    errors.Add($"{prerequisitePath}.flag", $"unknown prerequisite flag '{prerequisite.FlagKey}'");
+                    errors.Add(prerequisitePath.Property("flag"), $"unknown prerequisite flag '{prerequisite.FlagKey}'");
                     continue;
                 }
 
                 if (required.Failure is null && required.Document.Variants is { } variants && !variants.ContainsKey(prerequisite.Variant))
                 {
-                    errors.Add($"{prerequisitePath}.variant", $"unknown variant '{prerequisite.Variant}' of prerequisite flag '{prerequisite.FlagKey}'; its variants are {string.Join(", ", variants.Keys.Select(k => $"'{k}'"))}");
+                    errors.Add(prerequisitePath.Property("variant"), $"unknown variant '{prerequisite.Variant}' of prerequisite flag '{prerequisite.FlagKey}'; its variants are {string.Join(", ", variants.Keys.Select(k => $"'{k}'"))}");
                 }
 
                 if (FindCycle(flag.Key, prerequisite.FlagKey) is { } cycle)
                 {
-                    errors.Add($"{prerequisitePath}.flag", $"prerequisite cycle: {string.Join(" → ", cycle)}");
+                    errors.Add(prerequisitePath.Property("flag"), $"prerequisite cycle: {string.Join(" → ", cycle)}");
                 }
             }
 
@@ -288,7 +298,7 @@ internal sealed class SnapshotAssembler
             : CompiledFlag.Failed(document, errors.Describe());
     }
 
-    private void Report(DocumentErrors errors, string path, string message, bool isSegment, string key)
+    private void Report(DocumentErrors errors, JsonPath path, string message, bool isSegment, string key)
     {
         errors.Add(path, message);
         Fail(errors, isSegment, key);

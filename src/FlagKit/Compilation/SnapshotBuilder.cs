@@ -167,13 +167,27 @@ internal static class SnapshotBuilder
         var segments = file.Segments ?? [];
         for (var i = 0; i < segments.Count; i++)
         {
-            assembler.AddSegment(segments[i], focusKey is not null && segments[i]?.Key == focusKey ? "$" : $"$.segments[{i}]");
+            if (focusKey is not null && segments[i]?.Key == focusKey)
+            {
+                assembler.AddSegment(segments[i], "$");
+            }
+            else
+            {
+                assembler.AddSegment(segments[i], "$.segments", i);
+            }
         }
 
         var flags = file.Flags ?? [];
         for (var i = 0; i < flags.Count; i++)
         {
-            assembler.AddFlag(flags[i], focusKey is not null && flags[i]?.Key == focusKey ? "$" : $"$.flags[{i}]");
+            if (focusKey is not null && flags[i]?.Key == focusKey)
+            {
+                assembler.AddFlag(flags[i], "$");
+            }
+            else
+            {
+                assembler.AddFlag(flags[i], "$.flags", i);
+            }
         }
     }
 

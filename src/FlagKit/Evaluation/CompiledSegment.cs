@@ -66,7 +66,7 @@ internal sealed class AccountSet
 
     public AccountSet(IReadOnlyCollection<string> ids)
     {
-        _ids = new TextMap<bool>(ids.Select(static id => KeyValuePair.Create(id, true)));
+        _ids = TextMap<bool>.Set(ids, true);
     }
 
     public int Count => _ids.Count;

@@ -69,7 +69,7 @@ internal sealed class TextSetCondition : Condition
     public TextSetCondition(AttributeRef attribute, bool negate, string[] values, bool notIn)
         : base(attribute, negate)
     {
-        _values = new TextMap<bool>(values.Select(static v => KeyValuePair.Create(v, true)));
+        _values = TextMap<bool>.Set(values, true);
         _notIn = notIn;
     }
 

@@ -26,36 +26,87 @@ internal sealed class TextMap<TValue> : IReadOnlyDictionary<string, TValue>
     /// <summary>Builds the map. A key given twice keeps its first value.</summary>
     public TextMap(IEnumerable<KeyValuePair<string, TValue>> items)
     {
-        var list = items as ICollection<KeyValuePair<string, TValue>> ?? [.. items];
+        var list = items as IReadOnlyCollection<KeyValuePair<string, TValue>> ?? [.. items];
+        (_buckets, _mask, _entries) = Allocate(list.Count);
+        var count = 0;
+        foreach (var (key, value) in list)
+        {
+            Add(key, value, ref count);
+        }
+
+        _entries = Trim(_entries, count);
+    }
+
+    private TextMap(int capacity)
+    {
+        (_buckets, _mask, _entries) = Allocate(capacity);
+    }
+
+    /// <summary>A map of <paramref name="values"/> by the key each one carries.</summary>
+    public static TextMap<TValue> Of(IReadOnlyCollection<TValue> values, Func<TValue, string> keyOf)
+    {
+        var map = new TextMap<TValue>(values.Count);
+        var count = 0;
+        foreach (var value in values)
+        {
+            map.Add(keyOf(value), value, ref count);
+        }
+
+        return map.Trimmed(count);
+    }
+
+    /// <summary>A set: every key maps to <paramref name="value"/>.</summary>
+    public static TextMap<TValue> Set(IReadOnlyCollection<string> keys, TValue value)
+    {
+        var map = new TextMap<TValue>(keys.Count);
+        var count = 0;
+        foreach (var key in keys)
+        {
+            map.Add(key, value, ref count);
+        }
+
+        return map.Trimmed(count);
+    }
+
+    private TextMap(int[] buckets, int mask, Entry[] entries)
+    {
+        _buckets = buckets;
+        _mask = mask;
+        _entries = entries;
+    }
+
+    private static (int[] Buckets, int Mask, Entry[] Entries) Allocate(int capacity)
+    {
         var size = 1;
-        while (size < list.Count)
+        while (size < capacity)
         {
             size <<= 1;
         }
 
-        _buckets = new int[size];
-        _mask = size - 1;
-        var entries = new Entry[list.Count];
-        var count = 0;
-        foreach (var (key, value) in list)
-        {
-            ArgumentNullException.ThrowIfNull(key);
-            var hash = TextHash.Of(key);
-            if (Find(key, hash, entries) >= 0)
-            {
-                continue;
-            }
+        return (new int[size], size - 1, new Entry[capacity]);
+    }
 
-            ref var bucket = ref _buckets[hash & _mask];
-            entries[count] = new Entry(key, value, hash, bucket - 1);
-            bucket = ++count;
+    private static Entry[] Trim(Entry[] entries, int count) => count == entries.Length ? entries : entries[..count];
+
+    private TextMap<TValue> Trimmed(int count) => count == _entries.Length ? this : new(_buckets, _mask, Trim(_entries, count));
+
+    // Only while building: the entries array is not yet shared.
+    private void Add(string key, TValue value, ref int count)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var hash = TextHash.Of(key);
+        if (Find(_buckets, _mask, _entries, key, hash) >= 0)
+        {
+            return;
         }
 
-        _entries = count == entries.Length ? entries : entries[..count];
+        ref var bucket = ref _buckets[hash & _mask];
+        _entries[count] = new Entry(key, value, hash, bucket - 1);
+        bucket = ++count;
     }
 
     /// <summary>The map with no entries.</summary>
-    public static TextMap<TValue> Empty { get; } = new([]);
+    public static TextMap<TValue> Empty { get; } = Set([], default!);
 
     public int Count => _entries.Length;
 
@@ -65,10 +116,10 @@ internal sealed class TextMap<TValue> : IReadOnlyDictionary<string, TValue>
 
     public TValue this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"No entry '{key}'.");
 
-    public bool ContainsKey(string key) => key is not null && Find(key, TextHash.Of(key), _entries) >= 0;
+    public bool ContainsKey(string key) => key is not null && Find(_buckets, _mask, _entries, key, TextHash.Of(key)) >= 0;
 
     /// <summary>Whether the map holds <paramref name="key"/>, whose <see cref="TextHash"/> the caller already has.</summary>
-    public bool ContainsKey(string key, int hash) => Find(key, hash, _entries) >= 0;
+    public bool ContainsKey(string key, int hash) => Find(_buckets, _mask, _entries, key, hash) >= 0;
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value)
     {
@@ -113,9 +164,9 @@ internal sealed class TextMap<TValue> : IReadOnlyDictionary<string, TValue>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private int Find(string key, int hash, Entry[] entries)
+    private static int Find(int[] buckets, int mask, Entry[] entries, string key, int hash)
     {
-        var i = _buckets[hash & _mask] - 1;
+        var i = buckets[hash & mask] - 1;
         while ((uint)i < (uint)entries.Length)
         {
             ref readonly var entry = ref entries[i];
