@@ -22,15 +22,15 @@ public sealed class FlagSnapshot
     private readonly Dictionary<string, CompiledSegment> _segments;
     private string? _contentHash;
 
-    internal FlagSnapshot(long revision, IReadOnlyCollection<CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
+    internal FlagSnapshot(long revision, TextMap<CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
     {
         Revision = revision;
-        _flags = TextMap<CompiledFlag>.Of(flags, static flag => flag.Key);
+        _flags = flags;
         _segments = segments;
     }
 
     /// <summary>The snapshot with no flags, at revision 0: what a client serves before its first snapshot arrives.</summary>
-    public static FlagSnapshot Empty { get; } = new(0, [], new(StringComparer.Ordinal));
+    public static FlagSnapshot Empty { get; } = new(0, TextMap<CompiledFlag>.Empty, new(StringComparer.Ordinal));
 
     /// <summary>The revision: rises with every change the flag server commits (or every reload of a file).</summary>
     public long Revision { get; }
@@ -51,7 +51,7 @@ public sealed class FlagSnapshot
     /// <summary>The flag keys, in no particular order.</summary>
     public IEnumerable<string> FlagKeys => _flags.Keys;
 
-    internal IReadOnlyDictionary<string, CompiledFlag> Flags => _flags;
+    internal TextMap<CompiledFlag> Flags => _flags;
 
     internal IReadOnlyDictionary<string, CompiledSegment> Segments => _segments;
 

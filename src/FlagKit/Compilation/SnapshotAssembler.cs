@@ -11,7 +11,7 @@ namespace FlagKit.Compilation;
 /// <remarks>One use per build; not thread safe.</remarks>
 internal sealed class SnapshotAssembler
 {
-    private readonly Dictionary<string, CompiledFlag> _flags;
+    private readonly FlagMapBuilder _flags;
     private readonly Dictionary<string, CompiledSegment> _segments;
     private readonly FlagSnapshot? _fallback;
     private readonly List<DocumentFailure>? _failures;
@@ -24,7 +24,7 @@ internal sealed class SnapshotAssembler
     /// <param name="fallback">Lenient mode: where a failing document's last good version comes from. Null: strict.</param>
     /// <param name="failures">Lenient mode: where failing documents are reported.</param>
     public SnapshotAssembler(
-        Dictionary<string, CompiledFlag> keptFlags,
+        FlagMapBuilder keptFlags,
         Dictionary<string, CompiledSegment> keptSegments,
         FlagSnapshot? fallback,
         List<DocumentFailure>? failures)
@@ -73,7 +73,7 @@ internal sealed class SnapshotAssembler
         CompileSegments();
         var compiledFlags = CompileFlags();
         CheckPrerequisites(compiledFlags);
-        return new FlagSnapshot(revision, _flags.Values, _segments);
+        return new FlagSnapshot(revision, _flags.Build(), _segments);
     }
 
     private void CompileSegments()

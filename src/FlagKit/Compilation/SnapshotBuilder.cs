@@ -86,7 +86,8 @@ internal static class SnapshotBuilder
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(failures);
-        var flags = new Dictionary<string, CompiledFlag>(previous.Flags, StringComparer.Ordinal);
+        var flags = new FlagMapBuilder(previous.Flags);
+
         var segments = new Dictionary<string, CompiledSegment>(previous.Segments, StringComparer.Ordinal);
         foreach (var key in removedFlags)
         {
@@ -196,7 +197,7 @@ internal static class SnapshotBuilder
             ? null
             : new FlagValidationError("file", "$.schema", $"unsupported schema {file.Schema}: this SDK reads schema {FlagFile.CurrentSchema}");
 
-    private static Dictionary<string, CompiledFlag> NewFlags() => new(StringComparer.Ordinal);
+    private static FlagMapBuilder NewFlags() => new();
 
     private static Dictionary<string, CompiledSegment> NewSegments() => new(StringComparer.Ordinal);
 }

@@ -190,6 +190,26 @@ public sealed class SnapshotBuilderTests
         Assert.That(snapshot.FlagKeys, Is.EquivalentTo(new[] { "a", "b" }));
     }
 
+    // The compiler reuses its working sets from one flag to the next: what one flag declares (rule ids, split variants,
+    // variant names) must neither leak into the next flag nor survive a flag that failed half way.
+    [Test]
+    public void Build_FlagsReusingRuleIdsAndSplitVariants_EachJudgedOnItsOwn()
+    {
+        const string Split = """ "defaultRule": { "split": { "variants": [ { "variant": "on", "weight": 50 }, { "variant": "off", "weight": 50 } ] } } """;
+        const string TwiceR = """ "rules": [ { "id": "r", "conditions": [], "variant": "on" }, { "id": "r", "conditions": [], "variant": "off" } ] """;
+        var good = TestDocuments.Snapshot(TestDocuments.FileJson(
+            string.Join(",", Enumerable.Range(0, 3).Select(i => $$"""{ "key": "f{{i}}", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off", {{Rule}}, {{Split}} }"""))));
+        var failures = new List<DocumentFailure>();
+
+        var mixed = SnapshotBuilder.BuildLenient(
+            TestDocuments.File(TestDocuments.FileJson(TestDocuments.BoolFlag("a", TwiceR) + "," + TestDocuments.BoolFlag("b", Rule))), 2, null, failures);
+
+        Assert.That(good.FlagCount, Is.EqualTo(3), "three flags with the same rule id and split variants are all valid");
+        Assert.That(failures.Select(f => f.Key), Is.EqualTo(new[] { "a" }));
+        Assert.That(failures[0].Reason, Does.Contain("$.flags[0].rules[1].id: duplicate rule id 'r'"));
+        Assert.That(mixed.Evaluate("b", new EvaluationContext { Region = "eu" }).RuleId, Is.EqualTo("r"), "b, after a failed flag, compiles its rule 'r'");
+    }
+
     [Test]
     public void ParseFile_MalformedJson_NamesPathAndLine()
     {
