@@ -52,8 +52,10 @@ public sealed class GrpcFlagSource : FlagSource
     private readonly Uri _serverUrl;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly GrpcChannel _channel;
-    private readonly FlagSync.FlagSyncClient _client;
+    // Replaced (only by the sync loop, between sessions) when the watchdog finds the connection dead; see RenewChannel.
+    private GrpcChannel _channel;
+    private FlagSync.FlagSyncClient _client;
+    private bool _connectionSuspect;
     private readonly GrpcReconnectBackoff _backoff;
     private readonly DiskSnapshotCache? _cache;
     private readonly CancellationTokenSource _lifetime = new();
@@ -95,7 +97,14 @@ public sealed class GrpcFlagSource : FlagSource
             _cache = new DiskSnapshotCache(path, options.Environment, _serverUrl.ToString(), _time);
         }
 
-        _channel = GrpcChannel.ForAddress(_serverUrl, new GrpcChannelOptions
+        _channel = CreateChannel();
+        _client = new FlagSync.FlagSyncClient(_channel);
+    }
+
+    private GrpcChannel CreateChannel()
+    {
+        var options = _options;
+        return GrpcChannel.ForAddress(_serverUrl, new GrpcChannelOptions
         {
             HttpHandler = options.HttpHandler ?? CreateDefaultHandler(options),
             DisposeHttpClient = options.HttpHandler is null,
@@ -108,7 +117,28 @@ public sealed class GrpcFlagSource : FlagSource
             // Snapshots of large environments may arrive as one message.
             MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
+    }
+
+    /// <summary>
+    /// After the watchdog gave up on a stream, drops the channel (and with it the HTTP/2 connection) and opens a new
+    /// one. A stalled connection stays open as far as the socket knows: without this the next stream would be
+    /// multiplexed onto the same dead connection until the keep-alive ping timed it out (20 + 10 s by default).
+    /// Only when this source created the handler; a handler the caller gave is the caller's to configure.
+    /// </summary>
+    private void RenewChannel()
+    {
+        if (!_connectionSuspect || _options.HttpHandler is not null)
+        {
+            _connectionSuspect = false;
+            return;
+        }
+
+        _connectionSuspect = false;
+        var dead = _channel;
+        _channel = CreateChannel();
         _client = new FlagSync.FlagSyncClient(_channel);
+        dead.Dispose();
+        GrpcFlagSourceLog.ChannelRenewed(_log, _serverUrl);
     }
 
     /// <summary>This source's instance id as the server lists it (<c>Hello.instance_id</c>): unique per process and source.</summary>
@@ -200,6 +230,7 @@ public sealed class GrpcFlagSource : FlagSource
                 }
 
                 Diagnostics.LastDisconnect = outcome.Describe();
+                RenewChannel();
                 TimeSpan wait = OnSessionEnded(sink, outcome);
                 GrpcFlagSourceLog.Reconnecting(_log, outcome.Describe(), wait);
                 await Task.Delay(wait, _time, ct).ConfigureAwait(false);
@@ -353,6 +384,7 @@ public sealed class GrpcFlagSource : FlagSource
         }
         catch (Exception e) when (watchdog.Fired && !lifetime.IsCancellationRequested && e is RpcException or OperationCanceledException or IOException)
         {
+            _connectionSuspect = true;
             return GrpcSessionOutcome.Broken(watchdog.Deadline == _options.ConnectTimeout
                 ? $"no Welcome from the server within {_options.ConnectTimeout}"
                 : $"no message from the server for {watchdog.Deadline} (3 missed heartbeats)");

@@ -31,4 +31,7 @@ internal static partial class GrpcFlagSourceLog
 
     [LoggerMessage(9, LogLevel.Error, "FlagKit sync loop stopped on an unexpected error; the client keeps serving what it has")]
     public static partial void LoopCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Information, "FlagKit dropped its connection to {Server} after the stream stalled, and opens a new one")]
+    public static partial void ChannelRenewed(ILogger logger, Uri server);
 }

@@ -21,6 +21,10 @@ public sealed class StreamFaultTests
     private const int FlagCount = 250;
     private const long CutAfterBytes = 20_000;
 
+    // Sooner than the default keep-alive ping (20 + 10 s) could notice a dead connection: convergence after a stall
+    // within it shows the source dropped the stalled connection itself. Generous for a loaded machine otherwise.
+    private static readonly TimeSpan BeforeKeepAlive = TimeSpan.FromSeconds(15);
+
     private static readonly Dictionary<string, string?> ServerSettings = new()
     {
         ["FlagKit:Server:HeartbeatInterval"] = "00:00:00.250",
@@ -50,7 +54,7 @@ public sealed class StreamFaultTests
         // The batch was cut: until a new session completes it, generation 1 serves, whole.
         Assert.That(Generations.Of(sdk.Client.Snapshot, FlagCount), Is.AnyOf(1, 2));
         long recovery = Stopwatch.GetTimestamp();
-        await Wait.UntilAsync(() => sdk.Client.Snapshot.Revision == write.Revision, () => $"the client converges to revision {write.Revision} (at {sdk.Client.Snapshot.Revision}; last disconnect: {sdk.Source.Diagnostics.LastDisconnect})");
+        await Wait.UntilAsync(() => sdk.Client.Snapshot.Revision == write.Revision, () => $"the client converges to revision {write.Revision} (at {sdk.Client.Snapshot.Revision}; last disconnect: {sdk.Source.Diagnostics.LastDisconnect})", BeforeKeepAlive);
         TimeSpan took = Stopwatch.GetElapsedTime(recovery);
 
         Assert.That(Generations.Of(sdk.Client.Snapshot, FlagCount), Is.EqualTo(2));
@@ -85,7 +89,7 @@ public sealed class StreamFaultTests
 
         Assert.That(Generations.Of(sdk.Client.Snapshot, FlagCount), Is.AnyOf(1, 3), "after the cut: generation 1 whole (or already 3 from a later session)");
         long recovery = Stopwatch.GetTimestamp();
-        await Wait.UntilAsync(() => sdk.Client.Snapshot.Revision == last.Revision, () => $"the client converges to revision {last.Revision} (at {sdk.Client.Snapshot.Revision}; last disconnect: {sdk.Source.Diagnostics.LastDisconnect})");
+        await Wait.UntilAsync(() => sdk.Client.Snapshot.Revision == last.Revision, () => $"the client converges to revision {last.Revision} (at {sdk.Client.Snapshot.Revision}; last disconnect: {sdk.Source.Diagnostics.LastDisconnect})", BeforeKeepAlive);
         TimeSpan took = Stopwatch.GetElapsedTime(recovery);
 
         Assert.That(Generations.Of(sdk.Client.Snapshot, FlagCount), Is.EqualTo(3));
@@ -146,13 +150,11 @@ public sealed class StreamFaultTests
     /// </summary>
     private static FlagKit.Sources.GrpcFlagSourceOptions OptionsFor(FaultKind fault, Uri address)
     {
-        FlagKit.Sources.GrpcFlagSourceOptions options = SdkClient.Options(address, TestFlagServer.SdkKey, TestFlagServer.Environment);
-        if (fault == FaultKind.Stall)
-        {
-            options.HttpHandler = SdkClient.FastKeepAliveHandler();
-        }
-
-        return options;
+        // Every fault runs with the source's own default handler. For a stall that matters: the stalled connection
+        // looks open to the socket, and the default keep-alive ping needs 20 + 10 s to notice; the source must drop
+        // the connection itself when its watchdog fires (3 missed heartbeats) and converge well before that.
+        _ = fault;
+        return SdkClient.Options(address, TestFlagServer.SdkKey, TestFlagServer.Environment);
     }
 
     private static void GrpcFlagSourceOptionsStartingFast(out FlagKit.Sources.GrpcFlagSourceOptions options, Uri address)
