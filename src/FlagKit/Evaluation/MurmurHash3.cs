@@ -30,30 +30,17 @@ internal static class MurmurHash3
     /// <summary>Hashes bytes with MurmurHash3 x86 32-bit.</summary>
     public static uint Hash32(ReadOnlySpan<byte> data, uint seed = 0)
     {
-        var h = seed;
-        var blocks = data.Length / 4;
-        for (var i = 0; i < blocks; i++)
-        {
-            h = Block(h, BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i * 4, 4)));
-        }
-
-        var tail = data[(blocks * 4)..];
-        uint k1 = 0;
-        for (var i = tail.Length - 1; i >= 0; i--)
-        {
-            k1 = (k1 << 8) | tail[i];
-        }
-
-        return Finish(h, k1, tail.Length, data.Length);
+        var state = Prefix(data, seed);
+        return Finish(state.State, state.Pending, state.PendingLength, state.Length);
     }
 
     /// <summary>
-    /// The hash state after the salt's bytes (<c>salt + "/"</c>, seed 0): the full 4-byte blocks mixed in, the last
+    /// The hash state after the salt's bytes (<c>salt + "/"</c>; bucketing uses seed 0): the full 4-byte blocks mixed in, the last
     /// 0 to 3 bytes pending. Computed once per split when the flag is compiled.
     /// </summary>
-    public static MurmurPrefix Prefix(ReadOnlySpan<byte> saltAndSlashUtf8)
+    public static MurmurPrefix Prefix(ReadOnlySpan<byte> saltAndSlashUtf8, uint seed = 0)
     {
-        var h = 0u;
+        var h = seed;
         var blocks = saltAndSlashUtf8.Length / 4;
         for (var i = 0; i < blocks; i++)
         {
