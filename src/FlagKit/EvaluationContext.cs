@@ -21,7 +21,8 @@ public sealed class EvaluationContext
 {
     private static readonly Dictionary<string, AttributeValue> NoCustom = new(StringComparer.Ordinal);
 
-    private readonly AttributeValue?[] _wellKnown = new AttributeValue?[8];
+    // Held in this object, not in an array beside it: one memory read fewer for each attribute a condition reads.
+    private WellKnownValues _wellKnown;
     private Dictionary<string, AttributeValue> _custom = NoCustom;
 
     /// <summary>Creates an empty context; set what you know with the init properties.</summary>
@@ -83,7 +84,7 @@ public sealed class EvaluationContext
     public IEnumerable<string> GetAttributeNames()
     {
         string[] names = ["", "accountId", "segment", "region", "game", "app", "ip", "clientVersion"];
-        for (var i = 1; i < _wellKnown.Length; i++)
+        for (var i = 1; i < WellKnownValues.Length; i++)
         {
             if (_wellKnown[i] is not null)
             {
@@ -115,7 +116,7 @@ public sealed class EvaluationContext
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var copy = new EvaluationContext();
-        Array.Copy(_wellKnown, copy._wellKnown, _wellKnown.Length);
+        copy._wellKnown = _wellKnown;
         var kind = AttributeRef.KindOf(name);
         if (kind != AttributeKind.Custom)
         {
@@ -136,5 +137,14 @@ public sealed class EvaluationContext
 
         copy._custom = custom;
         return copy;
+    }
+
+    /// <summary>The well-known attributes, indexed by <see cref="AttributeKind"/> (slot 0, custom, unused).</summary>
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct WellKnownValues
+    {
+        public const int Length = 8;
+
+        private AttributeValue? _first;
     }
 }

@@ -252,11 +252,11 @@ internal static class FlagCompiler
         return ok ? conditions : null;
     }
 
-    private static AccountSet? Accounts(List<string>? accounts, JsonPath path, DocumentErrors errors)
+    private static TextSet Accounts(List<string>? accounts, JsonPath path, DocumentErrors errors)
     {
         if (accounts is null || accounts.Count == 0)
         {
-            return null;
+            return default;
         }
 
         var set = new HashSet<string>(StringComparer.Ordinal);
@@ -272,7 +272,7 @@ internal static class FlagCompiler
             }
         }
 
-        return new AccountSet(set);
+        return new TextSet(set);
     }
 
     private static int Variant(string? name, JsonPath path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)

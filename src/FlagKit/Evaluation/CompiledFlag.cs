@@ -96,12 +96,17 @@ internal sealed class CompiledSplit
 }
 
 /// <summary>A rule compiled: conditions (AND) and what it serves.</summary>
-internal sealed class CompiledRule
+/// <remarks>
+/// A value held in the flag's rule array, so that the evaluator reads a rule in place; a rule of one condition (the
+/// usual case) keeps it in <see cref="Single"/> as well, sparing the read of the condition array.
+/// </remarks>
+internal readonly struct CompiledRule
 {
     public CompiledRule(string id, Condition[] conditions, CompiledServe serve)
     {
         Id = id;
         Conditions = conditions;
+        Single = conditions.Length == 1 ? conditions[0] : null;
         Serve = serve;
     }
 
@@ -110,7 +115,14 @@ internal sealed class CompiledRule
 
     public Condition[] Conditions { get; }
 
+    /// <summary>The only condition, when there is exactly one; else <see langword="null"/>.</summary>
+    public Condition? Single { get; }
+
     public CompiledServe Serve { get; }
+
+    /// <summary>Whether every condition matches (a rule without conditions matches everyone).</summary>
+    public bool Matches(EvaluationContext context) =>
+        Single is { } single ? single.Matches(context) : Evaluator.AllMatch(Conditions, context);
 }
 
 /// <summary>A prerequisite: the flag (looked up by key in the same snapshot) must serve the variant.</summary>

@@ -6,7 +6,7 @@ namespace FlagKit.Evaluation;
 /// <remarks>Immutable and thread safe; shared between snapshots while its document and its references do not change.</remarks>
 internal sealed class CompiledSegment
 {
-    public CompiledSegment(SegmentDocument document, AccountSet? included, AccountSet? excluded, Condition[][] rules, string[] segmentReferences)
+    public CompiledSegment(SegmentDocument document, TextSet included, TextSet excluded, Condition[][] rules, string[] segmentReferences)
     {
         Document = document;
         Included = included;
@@ -22,9 +22,10 @@ internal sealed class CompiledSegment
     /// <summary>The document compiled (never modified after compilation).</summary>
     public SegmentDocument Document { get; }
 
-    public AccountSet? Included { get; }
+    // Fields, not properties: the sets are values held inside this object, read in place.
+    public readonly TextSet Included;
 
-    public AccountSet? Excluded { get; }
+    public readonly TextSet Excluded;
 
     /// <summary>Any rule (OR) whose conditions all match (AND) puts the context in.</summary>
     public Condition[][] Rules { get; }
@@ -36,12 +37,12 @@ internal sealed class CompiledSegment
     {
         if (context.Get(AttributeRef.AccountId) is { } accountId)
         {
-            if (Excluded is not null && Excluded.Contains(accountId))
+            if (Excluded.Contains(accountId))
             {
                 return false;
             }
 
-            if (Included is not null && Included.Contains(accountId))
+            if (Included.Contains(accountId))
             {
                 return true;
             }
@@ -57,19 +58,4 @@ internal sealed class CompiledSegment
 
         return false;
     }
-}
-
-/// <summary>A set of account ids, matched by the hash the context computed once (see <see cref="AttributeValue.TextHash"/>).</summary>
-internal sealed class AccountSet
-{
-    private readonly TextMap<bool> _ids;
-
-    public AccountSet(IReadOnlyCollection<string> ids)
-    {
-        _ids = TextMap<bool>.Set(ids, true);
-    }
-
-    public int Count => _ids.Count;
-
-    public bool Contains(AttributeValue id) => _ids.ContainsKey(id.Text, id.TextHash);
 }

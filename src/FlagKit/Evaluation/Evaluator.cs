@@ -28,7 +28,7 @@ internal static class Evaluator
     {
         var outcome = default(Outcome);
         var variant = Resolve(snapshot, flag, context, depth, ref outcome);
-        return new FlagEvaluation(flag, variant, outcome.Reason, outcome.ErrorCode, outcome.Rule?.Id, snapshot.Revision);
+        return new FlagEvaluation(flag, variant, outcome.Reason, outcome.ErrorCode, outcome.RuleId, snapshot.Revision);
     }
 
     /// <summary>The variant served (-1: the caller's default), for the typed getters that need nothing else.</summary>
@@ -98,11 +98,11 @@ internal static class Evaluator
             return targeted;
         }
 
-        foreach (var rule in flag.Rules)
+        foreach (ref readonly var rule in flag.Rules.AsSpan())
         {
-            if (AllMatch(rule.Conditions, context))
+            if (rule.Matches(context))
             {
-                outcome.Rule = rule;
+                outcome.RuleId = rule.Id;
                 return Serve(rule.Serve, context, EvaluationReason.RuleMatch, EvaluationReason.RuleMatch, ref outcome);
             }
         }
@@ -164,7 +164,7 @@ internal static class Evaluator
     {
         public EvaluationReason Reason;
         public EvaluationErrorCode ErrorCode;
-        public CompiledRule? Rule;
+        public string? RuleId;
 
         public int Fail(EvaluationReason reason, EvaluationErrorCode errorCode)
         {

@@ -61,6 +61,7 @@ internal static class MurmurHash3
     /// The bucket (0 to 9 999) of <paramref name="key"/> after <paramref name="prefix"/>; the same as hashing the UTF-8
     /// of <c>salt + "/" + key</c>. ASCII keys are hashed from their characters four at a time, without encoding.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Bucket(in MurmurPrefix prefix, ReadOnlySpan<byte> saltAndSlashUtf8, string key)
     {
         ref var first = ref MemoryMarshal.GetReference(key.AsSpan());

@@ -79,4 +79,21 @@ public sealed class TextMapTests
         // Uniform hashing fills 1 - e^(-n/m) of m buckets: 53.4 % here. A weak hash fills far fewer.
         Assert.That(used.Count / (double)Buckets, Is.EqualTo(1 - Math.Exp(-Count / (double)Buckets)).Within(0.01));
     }
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(4)]
+    [TestCase(5)]
+    [TestCase(1000)]
+    public void TextSet_HeldInlineOrInAMap_FindsMembersOnly(int count)
+    {
+        var members = Enumerable.Range(0, count).Select(i => $"id-{i}").ToArray();
+        var set = new TextSet([.. members, .. members.Take(2)]);
+
+        Assert.That(set.Count, Is.EqualTo(count), "duplicates count once");
+        Assert.That(members.Where(m => !set.Contains(new string(m.AsSpan()), TextHash.Of(m))), Is.Empty);
+        Assert.That(set.Contains($"id-{count}", TextHash.Of($"id-{count}")), Is.False);
+        Assert.That(set.Contains("", TextHash.Of("")), Is.False);
+        Assert.That(default(TextSet).Contains("x", TextHash.Of("x")), Is.False, "the empty set of a segment without includes");
+    }
 }

@@ -1,0 +1,69 @@
+namespace FlagKit.Evaluation;
+
+/// <summary>
+/// A set of texts matched by the hash an <see cref="AttributeValue"/> already carries: the values of an <c>in</c>
+/// condition, the accounts a segment includes or excludes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A value type kept inside the condition or segment that owns it. Up to four texts (most region lists, most
+/// hand-written id lists) sit in its own fields, hashes first, so a lookup reads no other object until a hash
+/// matches; larger sets go to a <see cref="TextMap{TValue}"/>. Each object the evaluator does not have to load is a
+/// dependent memory read saved, which is what the targeted path is made of.
+/// </para>
+/// <para>Immutable after construction; any number of threads may read it.</para>
+/// </remarks>
+internal readonly struct TextSet
+{
+    private const int InlineCount = 4;
+
+    private readonly int _hash0;
+    private readonly int _hash1;
+    private readonly int _hash2;
+    private readonly int _hash3;
+    private readonly string? _text0;
+    private readonly string? _text1;
+    private readonly string? _text2;
+    private readonly string? _text3;
+    private readonly TextMap<bool>? _large;
+
+    public TextSet(IReadOnlyCollection<string> texts)
+    {
+        var distinct = texts.Distinct(StringComparer.Ordinal).ToArray();
+        Count = distinct.Length;
+        if (distinct.Length > InlineCount)
+        {
+            _large = TextMap<bool>.Set(distinct, true);
+            return;
+        }
+
+        // Empty slots hold no text: a hash that happens to match compares against null, which never equals a text.
+        (_text0, _hash0) = Slot(distinct, 0);
+        (_text1, _hash1) = Slot(distinct, 1);
+        (_text2, _hash2) = Slot(distinct, 2);
+        (_text3, _hash3) = Slot(distinct, 3);
+    }
+
+    /// <summary>The number of distinct texts.</summary>
+    public int Count { get; }
+
+    /// <summary>Whether <paramref name="text"/>, whose <see cref="TextHash"/> is <paramref name="hash"/>, is in the set.</summary>
+    public bool Contains(string text, int hash)
+    {
+        if (_large is not null)
+        {
+            return _large.ContainsKey(text, hash);
+        }
+
+        return (hash == _hash0 && string.Equals(_text0, text))
+            || (hash == _hash1 && string.Equals(_text1, text))
+            || (hash == _hash2 && string.Equals(_text2, text))
+            || (hash == _hash3 && string.Equals(_text3, text));
+    }
+
+    /// <summary>Whether the value's text is in the set.</summary>
+    public bool Contains(AttributeValue value) => Contains(value.Text, value.TextHash);
+
+    private static (string? Text, int Hash) Slot(string[] texts, int index) =>
+        index < texts.Length ? (texts[index], TextHash.Of(texts[index])) : (null, 0);
+}
