@@ -29,12 +29,21 @@ internal readonly struct TextSet
 
     public TextSet(IReadOnlyCollection<string> texts)
     {
-        var distinct = texts.Distinct(StringComparer.Ordinal).ToArray();
-        Count = distinct.Length;
-        if (distinct.Length > InlineCount)
+        if (texts.Count > InlineCount)
         {
-            _large = TextMap<bool>.Set(distinct, true);
+            _large = TextMap<bool>.Set(texts, true);
+            Count = _large.Count;
             return;
+        }
+
+        // At most four: drop repeats by hand (a set for four texts would cost more than the texts).
+        var distinct = new string?[texts.Count];
+        foreach (var text in texts)
+        {
+            if (Array.IndexOf(distinct, text, 0, Count) < 0)
+            {
+                distinct[Count++] = text;
+            }
         }
 
         // Empty slots hold no text: a hash that happens to match compares against null, which never equals a text.
@@ -64,6 +73,6 @@ internal readonly struct TextSet
     /// <summary>Whether the value's text is in the set.</summary>
     public bool Contains(AttributeValue value) => Contains(value.Text, value.TextHash);
 
-    private static (string? Text, int Hash) Slot(string[] texts, int index) =>
-        index < texts.Length ? (texts[index], TextHash.Of(texts[index])) : (null, 0);
+    private static (string? Text, int Hash) Slot(string?[] texts, int index) =>
+        index < texts.Length && texts[index] is { } text ? (text, TextHash.Of(text)) : (null, 0);
 }
