@@ -264,10 +264,14 @@ public sealed class FlagClientTests
         await using var json = new TestFlags().SetJson("limits", "[1, 2]").Set("theme", "dark").Set("max", 5.0);
         var context = new EvaluationContext { AccountId = "player-1234567", Region = "eu", Segment = "silver", ClientVersion = "3.4.1", ClientIp = "192.168.0.1", App = "web" };
 
+        // An account id that is not ASCII takes the other bucketing path (UTF-8 encoded on the stack).
+        var unicode = context.WithAttribute("accountId", "jöe-🎰-1234567");
+
         void EvaluateAll()
         {
             client.IsEnabled("plain", context);
             client.IsEnabled("targeted", context);
+            client.IsEnabled("targeted", unicode);
             client.GetBoolDetails("targeted", context);
             client.GetStringDetails("targeted", context);
             client.IsEnabled("missing", context);
@@ -289,6 +293,7 @@ public sealed class FlagClientTests
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
         Assert.That(client.GetBoolDetails("targeted", context).Reason, Is.EqualTo(EvaluationReason.Split));
+        Assert.That(client.GetBoolDetails("targeted", unicode).Reason, Is.EqualTo(EvaluationReason.Split));
     }
 
     private static async Task<FlagClient> StartedClient(string fileJson)

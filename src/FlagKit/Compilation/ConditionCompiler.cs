@@ -283,7 +283,7 @@ internal static class ConditionCompiler
         {
             if (values[i].ValueKind == JsonValueKind.String)
             {
-                texts[i] = values[i].GetString()!;
+                texts[i] = Share(values[i].GetString()!, values.Count);
             }
             else
             {
@@ -304,7 +304,7 @@ internal static class ConditionCompiler
             switch (values[i].ValueKind)
             {
                 case JsonValueKind.String:
-                    texts[i] = values[i].GetString()!;
+                    texts[i] = Share(values[i].GetString()!, values.Count);
                     break;
                 case JsonValueKind.Number when values[i].TryGetDouble(out var number) && double.IsFinite(number):
                     // The same text a number attribute of the context has, so that 3 and 3.0 compare equal.
@@ -330,6 +330,10 @@ internal static class ConditionCompiler
         errors.Add(path, $"expected a number, found {Describe(value)}");
         return null;
     }
+
+    // Short operand lists (regions, games, segment keys) repeat from flag to flag; long id lists do not, and would
+    // only churn the pool.
+    private static string Share(string text, int listLength) => listLength <= 16 ? Scratch.Current.Shared(text) : text;
 
     internal static string Describe(JsonElement value) => value.ValueKind switch
     {

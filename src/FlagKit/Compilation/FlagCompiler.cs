@@ -52,7 +52,7 @@ internal static class FlagCompiler
                 }
 
                 variantIndex[name] = variants.Count;
-                variants.Add(new CompiledVariant(name, value.Clone()));
+                variants.Add(CompiledVariant.Of(name, value));
             }
         }
 
@@ -389,9 +389,7 @@ internal static class FlagCompiler
 
         var salt = split.Salt ?? flagSalt;
         var bucketBy = split.BucketBy is null ? AttributeRef.AccountId : AttributeRef.Of(split.BucketBy);
-        var saltAndSlash = new byte[Encoding.UTF8.GetByteCount(salt) + 1];
-        saltAndSlash[Encoding.UTF8.GetBytes(salt, saltAndSlash)] = (byte)'/';
-        return new CompiledServe(-1, new CompiledSplit(bucketBy, saltAndSlash, bounds, variants));
+        return new CompiledServe(-1, new CompiledSplit(bucketBy, salt, bounds, variants));
     }
 }
 
@@ -420,6 +418,28 @@ internal sealed class Scratch
     public HashSet<string> RuleIds { get; } = new(StringComparer.Ordinal);
 
     public HashSet<string> SplitVariants { get; } = new(StringComparer.Ordinal);
+
+    // Condition operands repeat across flags ("eu", "us", a segment key): the compiled conditions of a large file
+    // share one string per distinct text. Bounded; emptied when full.
+    private const int MaxSharedTexts = 4096;
+    private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
+
+    /// <summary>An equal string already kept by a compiled condition, or <paramref name="text"/> itself.</summary>
+    public string Shared(string text)
+    {
+        if (_texts.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+
+        if (_texts.Count >= MaxSharedTexts)
+        {
+            _texts.Clear();
+        }
+
+        _texts[text] = text;
+        return text;
+    }
 
     /// <summary>This thread's scratch, emptied.</summary>
     public static Scratch Take()

@@ -51,6 +51,9 @@ internal sealed class FlagMapBuilder
 
     public bool ContainsKey(string key) => TryGetValue(key, out _);
 
+    /// <summary>Makes room for this many changes.</summary>
+    public void Reserve(int count) => _upserts.EnsureCapacity(count);
+
     public void Remove(string key)
     {
         _upserts.Remove(key);

@@ -165,6 +165,7 @@ internal static class SnapshotBuilder
 
     private static void Add(SnapshotAssembler assembler, FlagFile file, string? focusKey)
     {
+        assembler.Reserve(file.Flags?.Count ?? 0, file.Segments?.Count ?? 0);
         var segments = file.Segments ?? [];
         for (var i = 0; i < segments.Count; i++)
         {

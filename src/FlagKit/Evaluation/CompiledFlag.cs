@@ -1,11 +1,20 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using FlagKit.Documents;
 
 namespace FlagKit.Evaluation;
 
 /// <summary>A variant with its value precomputed in every form a getter may ask for.</summary>
+/// <remarks>Immutable: boolean variants (<c>on: true</c>, <c>off: false</c>...) are shared by every flag that has them.</remarks>
 internal sealed class CompiledVariant
 {
+    // Boolean variants are the same few name/value pairs across thousands of flags; one object serves them all.
+    // Bounded, so that arbitrary names cannot grow it without limit (past the bound each flag gets its own).
+    private const int MaxShared = 256;
+    private static readonly JsonElement TrueJson = JsonDocument.Parse("true").RootElement;
+    private static readonly JsonElement FalseJson = JsonDocument.Parse("false").RootElement;
+    private static readonly ConcurrentDictionary<(string Name, bool Value), CompiledVariant> SharedBooleans = new();
+
     public CompiledVariant(string name, JsonElement json)
     {
         Name = name;
@@ -34,6 +43,24 @@ internal sealed class CompiledVariant
 
     /// <summary>The value as JSON, parsed once (a clone that owns its memory).</summary>
     public JsonElement Json { get; }
+
+    /// <summary>The compiled variant of a validated value: a shared one for a boolean, else a new one.</summary>
+    public static CompiledVariant Of(string name, JsonElement value)
+    {
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return new CompiledVariant(name, value.Clone());
+        }
+
+        var key = (name, value.ValueKind == JsonValueKind.True);
+        if (SharedBooleans.TryGetValue(key, out var shared))
+        {
+            return shared;
+        }
+
+        var variant = new CompiledVariant(name, key.Item2 ? TrueJson : FalseJson);
+        return SharedBooleans.Count < MaxShared ? SharedBooleans.GetOrAdd(key, variant) : variant;
+    }
 }
 
 /// <summary>What a rule or the default rule serves: one variant, or a split.</summary>
@@ -54,25 +81,25 @@ internal readonly struct CompiledServe
 /// <summary>A sticky percentage split: consecutive bucket ranges in list order.</summary>
 internal sealed class CompiledSplit
 {
-    public CompiledSplit(AttributeRef bucketBy, byte[] saltAndSlashUtf8, int[] upperBounds, int[] variants)
+    public CompiledSplit(AttributeRef bucketBy, string salt, int[] upperBounds, int[] variants)
     {
         BucketBy = bucketBy;
-        SaltAndSlashUtf8 = saltAndSlashUtf8;
-        Salt = MurmurHash3.Prefix(saltAndSlashUtf8);
+        SaltText = salt;
+        Salt = MurmurHash3.Prefix(salt);
         UpperBounds = upperBounds;
         Variants = variants;
     }
 
     public AttributeRef BucketBy { get; }
 
-    /// <summary>UTF-8 of <c>salt + "/"</c>, encoded once.</summary>
-    public byte[] SaltAndSlashUtf8 { get; }
+    /// <summary>The salt (the split's, else the flag's salt, else the flag key).</summary>
+    public string SaltText { get; }
 
-    /// <summary>The bucketing hash of <see cref="SaltAndSlashUtf8"/>, computed once.</summary>
+    /// <summary>The bucketing hash of <c>salt + "/"</c>, computed once.</summary>
     public MurmurPrefix Salt { get; }
 
     /// <summary>The bucket (0 to 9 999) of a key under this split's salt.</summary>
-    public int Bucket(string key) => MurmurHash3.Bucket(Salt, SaltAndSlashUtf8, key);
+    public int Bucket(string key) => MurmurHash3.Bucket(Salt, SaltText, key);
 
     /// <summary>Exclusive upper bucket bound of each entry (cumulative basis points; the last is 10 000).</summary>
     public int[] UpperBounds { get; }
@@ -105,14 +132,17 @@ internal readonly struct CompiledRule
     public CompiledRule(string id, Condition[] conditions, CompiledServe serve)
     {
         Id = id;
-        Conditions = conditions;
+
+        // A rule of one condition keeps it alone, without the array (one object fewer per rule in a large snapshot).
         Single = conditions.Length == 1 ? conditions[0] : null;
+        Conditions = Single is null ? conditions : [];
         Serve = serve;
     }
 
     /// <summary>The rule's id, or its index when the document gives none.</summary>
     public string Id { get; }
 
+    /// <summary>The conditions, when there are none or several (then <see cref="Single"/> is null); else empty.</summary>
     public Condition[] Conditions { get; }
 
     /// <summary>The only condition, when there is exactly one; else <see langword="null"/>.</summary>
@@ -144,7 +174,7 @@ internal sealed class CompiledFlag
         Killed = document.Killed;
         Failure = failure;
         Variants = [];
-        Tags = [.. document.Tags ?? []];
+        Tags = document.Tags is { Count: > 0 } tags ? tags : [];
         Prerequisites = [];
         Rules = [];
         SegmentReferences = [];
@@ -173,7 +203,7 @@ internal sealed class CompiledFlag
         Killed = document.Killed;
         Variants = variants;
         OffVariant = offVariant;
-        Tags = [.. document.Tags ?? []];
+        Tags = document.Tags is { Count: > 0 } tags ? tags : [];
         Prerequisites = prerequisites;
         Targets = targets;
         Rules = rules;
@@ -223,7 +253,8 @@ internal sealed class CompiledFlag
 
     public int OffVariant { get; }
 
-    public string[] Tags { get; }
+    /// <summary>The document's tags (documents are not modified once compiled, so they are not copied).</summary>
+    public IReadOnlyList<string> Tags { get; }
 
     public CompiledPrerequisite[] Prerequisites { get; }
 

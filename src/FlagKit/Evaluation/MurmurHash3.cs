@@ -13,7 +13,7 @@ namespace FlagKit.Evaluation;
 /// <remarks>
 /// The bucketing algorithm is part of the evaluation contract (see docs/bucketing.md): every SDK computes
 /// <c>MurmurHash3_x86_32(utf8(salt + "/" + key), seed: 0) mod 10 000</c>. Changing anything here moves players
-/// between variants. Allocation-free. The salt is hashed once, when the flag is compiled (<see cref="Prefix"/>); an
+/// between variants. Allocation-free. The salt is hashed once, when the flag is compiled (<see cref="Prefix(string)"/>); an
 /// ASCII key (the usual account id) is then hashed straight from its characters, and any other key is encoded to
 /// UTF-8 in a stack buffer first. Both paths give the reference result.
 /// </remarks>
@@ -38,6 +38,13 @@ internal static class MurmurHash3
     /// The hash state after the salt's bytes (<c>salt + "/"</c>; bucketing uses seed 0): the full 4-byte blocks mixed in, the last
     /// 0 to 3 bytes pending. Computed once per split when the flag is compiled.
     /// </summary>
+    public static MurmurPrefix Prefix(string salt)
+    {
+        var bytes = Encoding.UTF8.GetBytes(salt + "/");
+        return Prefix(bytes);
+    }
+
+    /// <summary>As <see cref="Prefix(string)"/>, from the bytes (<paramref name="seed"/> 0 for bucketing).</summary>
     public static MurmurPrefix Prefix(ReadOnlySpan<byte> saltAndSlashUtf8, uint seed = 0)
     {
         var h = seed;
@@ -62,7 +69,7 @@ internal static class MurmurHash3
     /// of <c>salt + "/" + key</c>. ASCII keys are hashed from their characters four at a time, without encoding.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Bucket(in MurmurPrefix prefix, ReadOnlySpan<byte> saltAndSlashUtf8, string key)
+    public static int Bucket(in MurmurPrefix prefix, string salt, string key)
     {
         ref var first = ref MemoryMarshal.GetReference(key.AsSpan());
         var length = key.Length;
@@ -78,7 +85,7 @@ internal static class MurmurHash3
             var chars = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref first, i)));
             if ((chars & 0xFF80_FF80_FF80_FF80UL) != 0)
             {
-                return Bucket(saltAndSlashUtf8, key);
+                return Bucket(salt, key);
             }
 
             // Four ASCII characters (one per 16 bits) are their four UTF-8 bytes, packed one per 8 bits.
@@ -93,7 +100,7 @@ internal static class MurmurHash3
             uint c = Unsafe.Add(ref first, i);
             if (c >= 0x80)
             {
-                return Bucket(saltAndSlashUtf8, key);
+                return Bucket(salt, key);
             }
 
             carry |= (ulong)c << (pending * 8);
@@ -140,28 +147,29 @@ internal static class MurmurHash3
     }
 
     /// <summary>
-    /// The bucket (0 to 9 999) of <paramref name="key"/> under a salt, given the UTF-8 bytes of <c>salt + "/"</c>
-    /// (precomputed when the flag is compiled).
+    /// The bucket (0 to 9 999) of <paramref name="key"/> under <paramref name="salt"/>, hashing the UTF-8 of the whole
+    /// <c>salt + "/" + key</c>: the reference path (keys that are not ASCII, tests, tools). Allocation-free: the
+    /// text is encoded into a stack buffer (a pooled one past 512 bytes).
     /// </summary>
-    public static int Bucket(ReadOnlySpan<byte> saltAndSlashUtf8, string key)
+    public static int Bucket(string salt, string key)
     {
-        var length = saltAndSlashUtf8.Length + Encoding.UTF8.GetMaxByteCount(key.Length);
+        var length = Encoding.UTF8.GetMaxByteCount(salt.Length) + 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
         if (length > StackLimit)
         {
-            return BucketLong(saltAndSlashUtf8, key, length);
+            return BucketLong(salt, key, length);
         }
 
         // The common case: no try/finally, no pool, just a small stack buffer.
         Span<byte> buffer = stackalloc byte[length];
-        return BucketIn(buffer, saltAndSlashUtf8, key);
+        return BucketIn(buffer, salt, key);
     }
 
-    private static int BucketLong(ReadOnlySpan<byte> saltAndSlashUtf8, string key, int length)
+    private static int BucketLong(string salt, string key, int length)
     {
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            return BucketIn(rented, saltAndSlashUtf8, key);
+            return BucketIn(rented, salt, key);
         }
         finally
         {
@@ -169,16 +177,14 @@ internal static class MurmurHash3
         }
     }
 
-    private static int BucketIn(Span<byte> buffer, ReadOnlySpan<byte> saltAndSlashUtf8, string key)
+    private static int BucketIn(Span<byte> buffer, string salt, string key)
     {
-        saltAndSlashUtf8.CopyTo(buffer);
-        var written = Encoding.UTF8.GetBytes(key, buffer[saltAndSlashUtf8.Length..]);
-        return (int)(Hash32(buffer[..(saltAndSlashUtf8.Length + written)]) % BucketCount);
+        var written = Encoding.UTF8.GetBytes(salt, buffer);
+        buffer[written++] = (byte)'/';
+        written += Encoding.UTF8.GetBytes(key, buffer[written..]);
+        return (int)(Hash32(buffer[..written]) % BucketCount);
     }
-
-    /// <summary>The bucket of <paramref name="key"/> under <paramref name="salt"/> (convenience for tests and tools).</summary>
-    public static int Bucket(string salt, string key) => Bucket(Encoding.UTF8.GetBytes(salt + "/"), key);
 }
 
-/// <summary>The MurmurHash3 state after a split's salt: see <see cref="MurmurHash3.Prefix"/>.</summary>
+/// <summary>The MurmurHash3 state after a split's salt: see <see cref="MurmurHash3.Prefix(string)"/>.</summary>
 internal readonly record struct MurmurPrefix(uint State, uint Pending, int PendingLength, int Length);

@@ -51,7 +51,7 @@ public sealed class CompiledSplitTests
     [Test]
     public void VariantFor_BucketBoundaries_ConsecutiveRangesInListOrder()
     {
-        var split = new CompiledSplit(AttributeRef.AccountId, "f/"u8.ToArray(), [500, 3000, 10_000], [0, 1, 2]);
+        var split = new CompiledSplit(AttributeRef.AccountId, "f", [500, 3000, 10_000], [0, 1, 2]);
 
         Assert.That(new[] { 0, 499, 500, 2999, 3000, 9999 }.Select(split.VariantFor), Is.EqualTo(new[] { 0, 0, 1, 1, 2, 2 }));
     }
