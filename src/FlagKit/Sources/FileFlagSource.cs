@@ -27,6 +27,8 @@ public sealed class FileFlagSource : FlagSource
     private FileSystemWatcher? _watcher;
     private ITimer? _debounce;
     private ITimer? _poll;
+    // The content last refused: the watcher and the poll often both see one bad edit, and it is reported once.
+    private byte[]? _refusedHash;
     private byte[]? _loadedHash;
     private (DateTime WriteTime, long Length) _stamp;
     private long _revision;
@@ -199,7 +201,14 @@ public sealed class FileFlagSource : FlagSource
         if (_loadedHash is not null && hash.AsSpan().SequenceEqual(_loadedHash) && sink.Current.Revision == _revision)
         {
             // Touched but not changed: nothing to publish. A previous refusal is over, though.
+            _refusedHash = null;
             sink.SetStatus(FlagClientStatus.Ready, $"flags file {Path} unchanged");
+            return;
+        }
+
+        if (_refusedHash is not null && hash.AsSpan().SequenceEqual(_refusedHash))
+        {
+            // The same bad content again (the watcher and the poll both saw the edit): already reported.
             return;
         }
 
@@ -211,10 +220,12 @@ public sealed class FileFlagSource : FlagSource
         }
         catch (FlagValidationException ex)
         {
+            _refusedHash = hash;
             Refuse(sink, ex);
             return;
         }
 
+        _refusedHash = null;
         _revision = snapshot.Revision;
         _loadedHash = hash;
         sink.Publish(snapshot);

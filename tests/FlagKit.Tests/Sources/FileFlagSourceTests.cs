@@ -80,6 +80,42 @@ public sealed class FileFlagSourceTests
     }
 
     [Test]
+    public async Task FileEdited_SameBadContentSeenAgain_ReportedOnce_ThenFixedAndBrokenAgain_ReportedAgain()
+    {
+        Write(Flags(bonus: true));
+        var source = new FileFlagSource(_path, Options());
+        await using var client = new FlagClient(source);
+        await client.StartAsync();
+        var refusals = 0;
+        source.FileRefused += (_, _) => Interlocked.Increment(ref refusals);
+        var bad = Flags(bonus: true).Replace("\"variant\": \"on\"", "\"variant\": \"maybe\"", StringComparison.Ordinal);
+        var firstRefusal = NextEvent(source, loaded: false);
+
+        Write(bad);
+        await firstRefusal.WaitAsync(Deadline);
+
+        // The same bytes written again and again (the watcher fires each time, the poll sees a new time stamp).
+        for (var i = 0; i < 3; i++)
+        {
+            Write(bad, inPlace: true);
+            await Task.Delay(Options().PollInterval!.Value * 2);
+        }
+
+        Assert.That(Volatile.Read(ref refusals), Is.EqualTo(1), "one bad edit, one report");
+        Assert.That(client.Status, Is.EqualTo(FlagClientStatus.Stale));
+
+        var loaded = NextEvent(source, loaded: true);
+        Write(Flags(bonus: false));
+        await loaded.WaitAsync(Deadline);
+        var secondRefusal = NextEvent(source, loaded: false);
+        Write(bad);
+        await secondRefusal.WaitAsync(Deadline);
+
+        Assert.That(Volatile.Read(ref refusals), Is.EqualTo(2), "the same bad content after a good one is a new edit, reported again");
+        Assert.That(client.IsEnabled("new-bonus-engine", defaultValue: true), Is.False, "the last good file keeps serving");
+    }
+
+    [Test]
     public async Task FileEdited_MalformedJson_RefusedWithLine()
     {
         Write(Flags(bonus: true));
