@@ -12,6 +12,9 @@ internal sealed class CompiledSegment
         Included = included;
         Excluded = excluded;
         Rules = rules;
+
+        // Most segments have one rule of one condition: kept alone, it is read without two arrays.
+        Single = rules is [[var only]] ? only : null;
         SegmentReferences = segmentReferences;
     }
 
@@ -30,6 +33,9 @@ internal sealed class CompiledSegment
     /// <summary>Any rule (OR) whose conditions all match (AND) puts the context in.</summary>
     public Condition[][] Rules { get; }
 
+    /// <summary>The only condition of the only rule, when that is the whole rule set; else <see langword="null"/>.</summary>
+    public Condition? Single { get; }
+
     /// <summary>Keys of the segments this one's conditions name directly.</summary>
     public string[] SegmentReferences { get; }
 
@@ -46,6 +52,11 @@ internal sealed class CompiledSegment
             {
                 return true;
             }
+        }
+
+        if (Single is { } single)
+        {
+            return single.Matches(context);
         }
 
         foreach (var rule in Rules)

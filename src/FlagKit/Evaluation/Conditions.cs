@@ -231,15 +231,22 @@ internal sealed class CidrCondition : Condition
 internal sealed class SegmentCondition : Condition
 {
     private readonly CompiledSegment[] _segments;
+    private readonly CompiledSegment? _single;
 
     public SegmentCondition(bool negate, CompiledSegment[] segments)
         : base(AttributeRef.AccountId, negate)
     {
         _segments = segments;
+        _single = segments.Length == 1 ? segments[0] : null;
     }
 
     public override bool Matches(EvaluationContext? context)
     {
+        if (_single is not null && context is not null)
+        {
+            return _single.Contains(context) != Negate;
+        }
+
         var matched = false;
         if (context is not null)
         {
