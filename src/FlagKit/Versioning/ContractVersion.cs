@@ -64,6 +64,7 @@ public sealed class ContractVersion
     /// <param name="deprecatedSince">When the deprecation took effect, if known.</param>
     /// <returns>The contract version.</returns>
     /// <exception cref="FormatException"><paramref name="version"/> is not a semantic version.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two overloads differ only in how the version is given (text or parsed); both came in 0.1.0 together.")]
     public static ContractVersion Deprecated(string version, DateTimeOffset sunset, DateTimeOffset? deprecatedSince = null) =>
         new(SemanticVersion.Parse(version), ContractVersionStatus.Deprecated, sunset, deprecatedSince);
 
@@ -72,6 +73,7 @@ public sealed class ContractVersion
     /// <param name="sunset">When it stops being served.</param>
     /// <param name="deprecatedSince">When the deprecation took effect, if known.</param>
     /// <returns>The contract version.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two overloads differ only in how the version is given (text or parsed); both came in 0.1.0 together.")]
     public static ContractVersion Deprecated(SemanticVersion version, DateTimeOffset sunset, DateTimeOffset? deprecatedSince = null) =>
         new(version, ContractVersionStatus.Deprecated, sunset, deprecatedSince);
 
