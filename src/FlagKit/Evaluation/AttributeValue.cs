@@ -25,7 +25,7 @@ internal sealed class AttributeValue
     private AttributeValue(string text, double number, bool isNumber)
     {
         Text = text;
-        TextHash = Evaluation.TextHash.Of(text);
+        Hash = TextHash.Of(text);
         Number = number;
         IsNumber = isNumber;
     }
@@ -34,10 +34,11 @@ internal sealed class AttributeValue
     public string Text { get; }
 
     /// <summary>
-    /// <see cref="Evaluation.TextHash"/> of <see cref="Text"/>, computed once when the context is built, so that
-    /// matching the value against any set of ids or values (a <see cref="TextMap{TValue}"/>) never hashes it again.
+    /// <see cref="TextHash"/> of <see cref="Text"/>, computed once when the context is built, so that matching the
+    /// value against any set of ids or values (a <see cref="TextSet"/> or <see cref="TextMap{TValue}"/>) never hashes
+    /// it again.
     /// </summary>
-    public int TextHash { get; }
+    public int Hash { get; }
 
     /// <summary>The value as a number, when <see cref="IsNumber"/>.</summary>
     public double Number { get; }

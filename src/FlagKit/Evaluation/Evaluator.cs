@@ -55,6 +55,8 @@ internal static class Evaluator
     /// <summary>The variant served (-1: the caller's default), with the reason, error and rule in <paramref name="outcome"/>.</summary>
     private static int Resolve(FlagSnapshot snapshot, CompiledFlag flag, EvaluationContext context, int depth, ref Outcome outcome)
     {
+        // Killed and off flags are constant (decided when compiled, see CompiledFlag): they answer here, so the
+        // kill switch wins over everything below.
         if (flag.ConstantVariant >= 0)
         {
             outcome.Reason = flag.ConstantReason;
@@ -64,18 +66,6 @@ internal static class Evaluator
         if (flag.Failure is not null)
         {
             return outcome.Fail(EvaluationReason.Error, EvaluationErrorCode.InvalidFlag);
-        }
-
-        if (flag.Killed)
-        {
-            outcome.Reason = EvaluationReason.Killed;
-            return flag.OffVariant;
-        }
-
-        if (!flag.On)
-        {
-            outcome.Reason = EvaluationReason.Disabled;
-            return flag.OffVariant;
         }
 
         if (flag.Prerequisites.Length != 0)
@@ -92,7 +82,7 @@ internal static class Evaluator
         }
 
         if (flag.Targets is { } targets && context.Get(AttributeRef.AccountId) is { } accountId
-            && targets.TryGetValue(accountId.Text, accountId.TextHash, out var targeted))
+            && targets.TryGetValue(accountId.Text, accountId.Hash, out var targeted))
         {
             outcome.Reason = EvaluationReason.TargetMatch;
             return targeted;

@@ -42,19 +42,6 @@ internal sealed class TextMap<TValue> : IReadOnlyDictionary<string, TValue>
         (_buckets, _mask, _entries) = Allocate(capacity);
     }
 
-    /// <summary>A map of <paramref name="values"/> by the key each one carries.</summary>
-    public static TextMap<TValue> Of(IReadOnlyCollection<TValue> values, Func<TValue, string> keyOf)
-    {
-        var map = new TextMap<TValue>(values.Count);
-        var count = 0;
-        foreach (var value in values)
-        {
-            map.Add(keyOf(value), value, ref count);
-        }
-
-        return map.Trimmed(count);
-    }
-
     /// <summary>A set: every key maps to <paramref name="value"/>.</summary>
     public static TextMap<TValue> Set(IReadOnlyCollection<string> keys, TValue value)
     {

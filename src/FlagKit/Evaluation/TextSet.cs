@@ -71,7 +71,7 @@ internal readonly struct TextSet
     }
 
     /// <summary>Whether the value's text is in the set.</summary>
-    public bool Contains(AttributeValue value) => Contains(value.Text, value.TextHash);
+    public bool Contains(AttributeValue value) => Contains(value.Text, value.Hash);
 
     private static (string? Text, int Hash) Slot(string?[] texts, int index) =>
         index < texts.Length && texts[index] is { } text ? (text, TextHash.Of(text)) : (null, 0);

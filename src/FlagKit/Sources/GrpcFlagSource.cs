@@ -127,13 +127,17 @@ public sealed class GrpcFlagSource : FlagSource
     /// </summary>
     private void RenewChannel()
     {
-        if (!_connectionSuspect || _options.HttpHandler is not null)
+        if (!_connectionSuspect)
         {
-            _connectionSuspect = false;
             return;
         }
 
         _connectionSuspect = false;
+        if (_options.HttpHandler is not null)
+        {
+            return;
+        }
+
         var dead = _channel;
         _channel = CreateChannel();
         _client = new FlagSync.FlagSyncClient(_channel);
