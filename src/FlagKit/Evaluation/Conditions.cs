@@ -74,6 +74,12 @@ internal sealed class TextSetCondition : Condition
         _notIn = notIn;
     }
 
+    // The template of Condition.Matches, written out: the commonest condition answers in one virtual call. Kept on
+    // purpose: without it and SegmentCondition's one-segment field, the targeted benchmark's fastest iteration went
+    // from 55.8 to 63.3 ns (--job medium, same VM, same hour).
+    public override bool Matches(EvaluationContext? context) =>
+        (context?.Get(Attribute) is { } value && MatchesValue(value)) != Negate;
+
     protected override bool MatchesValue(AttributeValue value) => _values.Contains(value) != _notIn;
 }
 
@@ -227,15 +233,23 @@ internal sealed class CidrCondition : Condition
 internal sealed class SegmentCondition : Condition
 {
     private readonly CompiledSegment[] _segments;
+    private readonly CompiledSegment? _single;
 
     public SegmentCondition(bool negate, CompiledSegment[] segments)
         : base(AttributeRef.AccountId, negate)
     {
         _segments = segments;
+        _single = segments.Length == 1 ? segments[0] : null;
     }
 
     public override bool Matches(EvaluationContext? context)
     {
+        // Most inSegment conditions name one segment: read it without the array (see TextSetCondition.Matches).
+        if (_single is not null && context is not null)
+        {
+            return _single.Contains(context) != Negate;
+        }
+
         var matched = false;
         if (context is not null)
         {
