@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace FlagKit.Evaluation;
@@ -71,48 +72,72 @@ internal static class MurmurHash3
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Bucket(in MurmurPrefix prefix, string salt, string key)
     {
-        ref var first = ref MemoryMarshal.GetReference(key.AsSpan());
+        ref var first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(key.AsSpan()));
         var length = key.Length;
         var h = prefix.State;
 
-        // `carry` holds `pending` bytes not yet mixed (0 to 3) in its low bits; four more make a block.
+        // The bytes not yet mixed: `carry` holds `shift / 8` of them (0 to 3) in its low bits. Each step below takes in
+        // whole blocks' worth of bytes (8 or 4) and mixes as many, so the number pending only changes in the tail.
         ulong carry = prefix.Pending;
-        var pending = prefix.PendingLength;
-        var shift = pending * 8;
+        var shift = prefix.PendingLength * 8;
         var i = 0;
+
+        // Eight characters at a time, narrowed to their eight UTF-8 bytes in one vector step (ASCII only).
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= length - 8; i += 8)
+            {
+                var chars = Vector128.LoadUnsafe(ref first, (nuint)i);
+                if ((chars & Vector128.Create((ushort)0xFF80)) != Vector128<ushort>.Zero)
+                {
+                    return Bucket(salt, key);
+                }
+
+                var eight = Vector128.Narrow(chars, chars).AsUInt64().ToScalar();
+                var stream = carry | (eight << shift);
+                h = Block(Block(h, (uint)stream), (uint)(stream >> 32));
+                carry = shift == 0 ? 0 : eight >> (64 - shift);
+            }
+        }
+
+        // Four at a time (one per 16 bits), packed one per 8 bits.
         for (; i <= length - 4; i += 4)
         {
-            var chars = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref first, i)));
+            var chars = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref first, i)));
             if ((chars & 0xFF80_FF80_FF80_FF80UL) != 0)
             {
                 return Bucket(salt, key);
             }
 
-            // Four ASCII characters (one per 16 bits) are their four UTF-8 bytes, packed one per 8 bits.
             var bytes = (uint)(chars & 0xFF) | ((uint)(chars >> 8) & 0xFF00) | ((uint)(chars >> 16) & 0xFF_0000) | ((uint)(chars >> 24) & 0xFF00_0000);
             carry |= (ulong)bytes << shift;
             h = Block(h, (uint)carry);
             carry >>= 32;
         }
 
-        for (; i < length; i++)
+        // The last 0 to 3 characters, in one step.
+        var rest = length - i;
+        if (rest != 0)
         {
-            uint c = Unsafe.Add(ref first, i);
-            if (c >= 0x80)
+            uint c0 = Unsafe.Add(ref first, i);
+            uint c1 = rest > 1 ? Unsafe.Add(ref first, i + 1) : 0u;
+            uint c2 = rest > 2 ? Unsafe.Add(ref first, i + 2) : 0u;
+            if ((c0 | c1 | c2) >= 0x80)
             {
                 return Bucket(salt, key);
             }
 
-            carry |= (ulong)c << (pending * 8);
-            if (++pending == 4)
+            carry |= (ulong)(c0 | (c1 << 8) | (c2 << 16)) << shift;
+            shift += rest * 8;
+            if (shift >= 32)
             {
                 h = Block(h, (uint)carry);
                 carry >>= 32;
-                pending = 0;
+                shift -= 32;
             }
         }
 
-        return (int)(Finish(h, (uint)carry, pending, prefix.Length + length) % BucketCount);
+        return (int)(Finish(h, (uint)carry, shift / 8, prefix.Length + length) % BucketCount);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

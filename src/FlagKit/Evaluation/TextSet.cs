@@ -17,6 +17,9 @@ internal readonly struct TextSet
 {
     private const int InlineCount = 4;
 
+    // One bit per text held inline, at its hash's low 6 bits; all bits for a large set. A text whose bit is clear is
+    // not in the set: the usual miss (the player is not in the list) costs one shift and one test, not four compares.
+    private readonly ulong _filter;
     private readonly int _hash0;
     private readonly int _hash1;
     private readonly int _hash2;
@@ -33,6 +36,7 @@ internal readonly struct TextSet
         {
             _large = TextMap<bool>.Set(texts, true);
             Count = _large.Count;
+            _filter = ulong.MaxValue;
             return;
         }
 
@@ -51,6 +55,10 @@ internal readonly struct TextSet
         (_text1, _hash1) = Slot(distinct, 1);
         (_text2, _hash2) = Slot(distinct, 2);
         (_text3, _hash3) = Slot(distinct, 3);
+        for (var i = 0; i < Count; i++)
+        {
+            _filter |= distinct[i] is { } text ? 1UL << TextHash.Of(text) : 0;
+        }
     }
 
     /// <summary>The number of distinct texts.</summary>
@@ -59,6 +67,12 @@ internal readonly struct TextSet
     /// <summary>Whether <paramref name="text"/>, whose <see cref="TextHash"/> is <paramref name="hash"/>, is in the set.</summary>
     public bool Contains(string text, int hash)
     {
+        // The shift count is taken modulo 64: the hash's low 6 bits pick the bit.
+        if (((_filter >> hash) & 1) == 0)
+        {
+            return false;
+        }
+
         if (_large is not null)
         {
             return _large.ContainsKey(text, hash);

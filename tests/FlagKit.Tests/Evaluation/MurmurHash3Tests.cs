@@ -78,6 +78,26 @@ public sealed class MurmurHash3Tests
             string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]));
     }
 
+    // One character outside ASCII at each position of an otherwise ASCII key: whichever step (eight characters,
+    // four, or the tail) meets it must hand the key to the encoding path. U+0141 and U+0800 have a low byte that
+    // would pass for ASCII ('A', NUL) if a step truncated instead of checking.
+    [TestCase('\u0141')]
+    [TestCase('\u0800')]
+    [TestCase('é')]
+    public void Bucket_OneNonAsciiCharacterAnywhere_SameAsHashingTheWholeText(char other)
+    {
+        foreach (var salt in new[] { "", "s", "sa", "sal", "salt" })
+        {
+            for (var position = 0; position < 21; position++)
+            {
+                var key = "player-0123456789abcd".Remove(position, 1).Insert(position, other.ToString());
+                var expected = (int)(MurmurHash3.Hash32(Encoding.UTF8.GetBytes($"{salt}/{key}")) % MurmurHash3.BucketCount);
+
+                Assert.That(MurmurHash3.Bucket(MurmurHash3.Prefix(salt), salt, key), Is.EqualTo(expected), $"salt '{salt}', key '{key}'");
+            }
+        }
+    }
+
     [Test]
     public void Bucket_LongKey_SameAsShortPathWouldGive()
     {
