@@ -148,7 +148,8 @@ internal readonly struct CompiledRule
     /// <summary>The only condition, when there is exactly one; else <see langword="null"/>.</summary>
     public Condition? Single { get; }
 
-    public CompiledServe Serve { get; }
+    /// <summary>What the rule serves; a field, read in place (see <see cref="CompiledFlag.DefaultServe"/>).</summary>
+    public readonly CompiledServe Serve;
 
     /// <summary>Whether every condition matches (a rule without conditions matches everyone).</summary>
     public bool Matches(EvaluationContext context) =>
@@ -263,7 +264,9 @@ internal sealed class CompiledFlag
 
     public CompiledRule[] Rules { get; }
 
-    public CompiledServe DefaultServe { get; }
+    /// <summary>What the flag serves when no target or rule matches.</summary>
+    /// <remarks>A field, so that the evaluator reads it in place rather than copying the struct out of a property.</remarks>
+    public readonly CompiledServe DefaultServe;
 
     /// <summary>Keys of the segments this flag's conditions name directly.</summary>
     public string[] SegmentReferences { get; }

@@ -26,9 +26,10 @@ internal static class Evaluator
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static FlagEvaluation Evaluate(FlagSnapshot snapshot, CompiledFlag flag, EvaluationContext context, int depth)
     {
-        var outcome = default(Outcome);
+        var outcome = new Outcome { RuleIndex = -1 };
         var variant = Resolve(snapshot, flag, context, depth, ref outcome);
-        return new FlagEvaluation(flag, variant, outcome.Reason, outcome.ErrorCode, outcome.RuleId, snapshot.Revision);
+        var ruleId = outcome.RuleIndex >= 0 ? flag.Rules[outcome.RuleIndex].Id : null;
+        return new FlagEvaluation(flag, variant, outcome.Reason, outcome.ErrorCode, ruleId, snapshot.Revision);
     }
 
     /// <summary>The variant served (-1: the caller's default), for the typed getters that need nothing else.</summary>
@@ -88,16 +89,18 @@ internal static class Evaluator
             return targeted;
         }
 
-        foreach (ref readonly var rule in flag.Rules.AsSpan())
+        var rules = flag.Rules;
+        for (var i = 0; i < rules.Length; i++)
         {
+            ref readonly var rule = ref rules[i];
             if (rule.Matches(context))
             {
-                outcome.RuleId = rule.Id;
-                return Serve(rule.Serve, context, EvaluationReason.RuleMatch, EvaluationReason.RuleMatch, ref outcome);
+                outcome.RuleIndex = i;
+                return Serve(in rule.Serve, context, EvaluationReason.RuleMatch, EvaluationReason.RuleMatch, ref outcome);
             }
         }
 
-        return Serve(flag.DefaultServe, context, EvaluationReason.Default, EvaluationReason.Split, ref outcome);
+        return Serve(in flag.DefaultServe, context, EvaluationReason.Default, EvaluationReason.Split, ref outcome);
     }
 
     // Met only when each prerequisite is itself on and serving by targeting (not off, killed, failing its own
@@ -154,7 +157,8 @@ internal static class Evaluator
     {
         public EvaluationReason Reason;
         public EvaluationErrorCode ErrorCode;
-        public string? RuleId;
+        /// <summary>The index of the rule that matched, when one did (a number, so that this struct holds no reference the JIT must zero).</summary>
+        public int RuleIndex;
 
         public int Fail(EvaluationReason reason, EvaluationErrorCode errorCode)
         {
