@@ -8,13 +8,13 @@ namespace FlagKit;
 /// <summary>Version flags: <see cref="GetVersion"/>, with pinning and replay.</summary>
 public sealed partial class FlagClient
 {
-    // Parsed versions of variant strings, shared by every resolution (variants are few and validated as SemVer).
+    // Parsed versions of pinned texts that differ from the flag's current variant (few: a flag's past variants).
     private readonly ConcurrentDictionary<string, SemanticVersion> _parsedVersions = new(StringComparer.Ordinal);
     private IVersionPinStore? _pinStore;
 
     /// <summary>The store that holds version pins (<see cref="FlagClientOptions.VersionPinStore"/>, or the in-memory default).</summary>
     public IVersionPinStore VersionPins =>
-        LazyInitializer.EnsureInitialized(ref _pinStore, () => _options.VersionPinStore
+        Volatile.Read(ref _pinStore) ?? LazyInitializer.EnsureInitialized(ref _pinStore, () => _options.VersionPinStore
             ?? new MemoryVersionPinStore(_options.VersionPinExpiry, _options.VersionPinSlidingExpiry, _options.TimeProvider));
 
     /// <summary>
@@ -53,48 +53,52 @@ public sealed partial class FlagClient
     /// <param name="defaultValue">Served when the flag is missing, not a version flag, or fails.</param>
     /// <param name="cancellationToken">Cancels waiting for the pin store (the result then says <see cref="VersionSource.PinStoreFailed"/>).</param>
     /// <returns>The resolution.</returns>
-    /// <remarks>Never throws.</remarks>
-    public async ValueTask<VersionResolution> GetVersionAsync(
+    /// <remarks>
+    /// Never throws. Without a pin key, or for a killed flag, the store is not touched and the result is ready at once.
+    /// With one, the store is read first and written only when it holds no pin for the key, so resolving an existing
+    /// pin again allocates nothing (with the in-memory store).
+    /// </remarks>
+    public ValueTask<VersionResolution> GetVersionAsync(
         string key, EvaluationContext? context = null, string? pinKey = null, SemanticVersion defaultValue = default, CancellationToken cancellationToken = default)
     {
         var evaluation = Current.Evaluate(key, context);
         var flag = evaluation.Flag;
-        string? problem = null;
         if (flag is not null && flag.Kind != FlagKind.Version && flag.Failure is null)
         {
-            return Record(Default(key, evaluation, defaultValue, pinKey, $"Flag '{key}' is a {flag.Kind} flag, not a version flag."));
+            return new(Record(Default(key, evaluation, defaultValue, pinKey, $"Flag '{key}' is a {flag.Kind} flag, not a version flag.")));
         }
 
-        SemanticVersion? current = null;
-        if (evaluation.Variant is { } variant)
-        {
-            if (TryParseVariant(variant.String, out var parsed))
-            {
-                current = parsed;
-            }
-            else
-            {
-                problem = $"Flag '{key}' variant '{variant.Name}' is not a semantic version: '{variant.String}'.";
-            }
-        }
+        // Parsed when the flag was compiled (CompiledFlag.Versions).
+        var current = evaluation.VariantIndex >= 0 ? flag!.Versions?[evaluation.VariantIndex] : null;
+        var problem = current is null && evaluation.Variant is { } variant
+            ? $"Flag '{key}' variant '{variant.Name}' is not a semantic version: '{variant.String}'."
+            : null;
 
         if (evaluation.Reason == EvaluationReason.Killed && current is { } killed)
         {
-            return Record(new VersionResolution(
-                key, killed, VersionSource.Killed, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, pinKey, null, null));
+            return new(Record(new VersionResolution(
+                key, killed, VersionSource.Killed, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, pinKey, null, null)));
         }
 
         if (pinKey is null)
         {
-            return Record(current is { } now
+            return new(Record(current is { } now
                 ? new VersionResolution(key, now, VersionSource.Evaluated, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, null, null, null)
-                : Default(key, evaluation, defaultValue, null, problem));
+                : Default(key, evaluation, defaultValue, null, problem)));
         }
 
+        return ResolvePinnedAsync(key, pinKey, defaultValue, evaluation, current, problem, cancellationToken);
+    }
+
+    private async ValueTask<VersionResolution> ResolvePinnedAsync(
+        string key, string pinKey, SemanticVersion defaultValue, FlagEvaluation evaluation, SemanticVersion? current, string? problem, CancellationToken cancellationToken)
+    {
         try
         {
-            VersionPin? pin;
-            if (current is { } candidate)
+            // Read first: a round resolves its version more than once (start, each step, settlement), and finding the
+            // pin needs no candidate pin built. Only a key without a pin goes on to the atomic add.
+            var pin = await VersionPins.GetAsync(key, pinKey, cancellationToken).ConfigureAwait(false);
+            if (pin is null && current is { } candidate)
             {
                 var fresh = new VersionPin(
                     key, pinKey, evaluation.Variant!.String!, evaluation.Variant.Name, evaluation.Revision, evaluation.FlagVersion, evaluation.Reason,
@@ -106,17 +110,19 @@ public sealed partial class FlagClient
                         key, candidate, VersionSource.PinCreated, evaluation.Reason, fresh.Variant, fresh.Revision, fresh.FlagVersion, pinKey, fresh.PinnedAt, null));
                 }
             }
-            else
-            {
-                pin = await VersionPins.GetAsync(key, pinKey, cancellationToken).ConfigureAwait(false);
-            }
 
             if (pin is null)
             {
                 return Record(Default(key, evaluation, defaultValue, pinKey, problem));
             }
 
-            if (!TryParseVariant(pin.Version, out var pinned))
+            // The pin usually holds the version the flag serves now (the same text): reuse its parsed form.
+            SemanticVersion pinned;
+            if (current is { } same && string.Equals(pin.Version, evaluation.Variant?.String, StringComparison.Ordinal))
+            {
+                pinned = same;
+            }
+            else if (!TryParsePinned(pin.Version, out pinned))
             {
                 return Record(new VersionResolution(
                     key, current ?? defaultValue, VersionSource.PinStoreFailed, evaluation.Reason, evaluation.Variant?.Name, evaluation.Revision, evaluation.FlagVersion,
@@ -176,7 +182,8 @@ public sealed partial class FlagClient
         return resolution;
     }
 
-    private bool TryParseVariant(string? text, out SemanticVersion version)
+    // A pin's version text that is not the flag's current one (a pin from before a change, or from a durable store).
+    private bool TryParsePinned(string? text, out SemanticVersion version)
     {
         if (text is null)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using FlagKit.Documents;
+using FlagKit.Versioning;
 
 namespace FlagKit.Evaluation;
 
@@ -231,6 +232,17 @@ internal sealed class CompiledFlag
         }
 
         ConstantBool = (sbyte)(Kind == FlagKind.Bool && ConstantVariant >= 0 ? (variants[ConstantVariant].Bool ? 1 : 0) : -1);
+
+        // Version flags: each variant's version parsed once here (validation has checked they parse), so that resolving
+        // one never parses or looks up text.
+        if (Kind == FlagKind.Version)
+        {
+            Versions = new SemanticVersion?[variants.Length];
+            for (var i = 0; i < variants.Length; i++)
+            {
+                Versions[i] = SemanticVersion.TryParse(variants[i].String, out var version) ? version : null;
+            }
+        }
     }
 
     // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
@@ -270,6 +282,9 @@ internal sealed class CompiledFlag
 
     /// <summary>Keys of the segments this flag's conditions name directly.</summary>
     public string[] SegmentReferences { get; }
+
+    /// <summary>For a version flag, each variant's version (by variant index; null if it does not parse); else null.</summary>
+    public SemanticVersion?[]? Versions { get; }
 
     /// <summary>The variant every evaluation serves when that does not depend on the context; else -1.</summary>
     public int ConstantVariant { get; }

@@ -50,6 +50,30 @@ public sealed class FlagClientVersionsTests
         });
     }
 
+    // Every resolution of a round after its first (each step, settlement) reads an existing pin: none of that, nor an
+    // unpinned resolution, may allocate.
+    [Test]
+    public void GetVersion_UnpinnedOrExistingPin_AllocatesNothing()
+    {
+        var context = new EvaluationContext { AccountId = "player-1234567" };
+        _client.GetVersion("calc-engine", context, pinKey: "round-1");
+        for (var i = 0; i < 100; i++)
+        {
+            _client.GetVersion("calc-engine", context);
+            _client.GetVersion("calc-engine", context, pinKey: "round-1");
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            _client.GetVersion("calc-engine", context);
+            _client.GetVersion("calc-engine", context, pinKey: "round-1");
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(_client.GetVersion("calc-engine", context, pinKey: "round-1").Source, Is.EqualTo(VersionSource.Pinned));
+    }
+
     [Test]
     public void GetVersion_PinnedRound_SurvivesAFlagChange()
     {
