@@ -146,7 +146,7 @@ internal static class FlagCompiler
                 continue;
             }
 
-            var id = string.IsNullOrEmpty(rule.Id) ? i.ToString(CultureInfo.InvariantCulture) : rule.Id;
+            var id = string.IsNullOrEmpty(rule.Id) ? RuleIndexId(i) : rule.Id;
             if (!ruleIds.Add(id))
             {
                 errors.Add(rulePath.Property("id"), $"duplicate rule id '{id}'");
@@ -169,8 +169,16 @@ internal static class FlagCompiler
             return null;
         }
 
-        return new CompiledFlag(flag, [.. variants], offVariant, [.. prerequisites], targets is null ? null : new TextMap<int>(targets), [.. rules], defaultServe!.Value, [.. segmentReferences]);
+        return new CompiledFlag(
+            flag, scratch.SharedVariants(variants), offVariant, [.. prerequisites], targets is null ? null : new TextMap<int>(targets), [.. rules], defaultServe!.Value,
+            scratch.SharedReferences(segmentReferences));
     }
+
+    // The id of a rule without one is its index: the first few as shared strings rather than one per rule.
+    private static readonly string[] SmallIndexes = [.. Enumerable.Range(0, 32).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    private static string RuleIndexId(int index) =>
+        index < SmallIndexes.Length ? SmallIndexes[index] : index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Compiles a segment; returns null after adding every problem to <paramref name="errors"/>.</summary>
     public static CompiledSegment? CompileSegment(SegmentDocument segment, JsonPath path, SegmentResolver segments, DocumentErrors errors)
@@ -335,9 +343,12 @@ internal static class FlagCompiler
             return null;
         }
 
-        var bounds = new int[entries.Count];
-        var variants = new int[entries.Count];
-        var seen = Scratch.Current.SplitVariants;
+        var scratch = Scratch.Current;
+        var bounds = scratch.SplitBounds;
+        var variants = scratch.SplitIndexes;
+        var seen = scratch.SplitVariants;
+        bounds.Clear();
+        variants.Clear();
         seen.Clear();
         var total = 0;
         var totalPercent = 0.0;
@@ -351,7 +362,7 @@ internal static class FlagCompiler
                 continue;
             }
 
-            variants[i] = Variant(entry.Variant, entryPath.Property("variant"), "split", declared, index, errors);
+            variants.Add(Variant(entry.Variant, entryPath.Property("variant"), "split", declared, index, errors));
             if (!string.IsNullOrEmpty(entry.Variant) && !seen.Add(entry.Variant))
             {
                 errors.Add(entryPath.Property("variant"), $"variant '{entry.Variant}' appears twice in the split");
@@ -369,7 +380,7 @@ internal static class FlagCompiler
 
             totalPercent += entry.Weight;
             total += (int)Math.Clamp(basisPoints, 0, MurmurHash3.BucketCount);
-            bounds[i] = total;
+            bounds.Add(total);
         }
 
         if (errors.Count == before && total != MurmurHash3.BucketCount)
@@ -389,6 +400,6 @@ internal static class FlagCompiler
 
         var salt = split.Salt ?? flagSalt;
         var bucketBy = split.BucketBy is null ? AttributeRef.AccountId : AttributeRef.Of(split.BucketBy);
-        return new CompiledServe(-1, new CompiledSplit(bucketBy, salt, bounds, variants));
+        return new CompiledServe(-1, new CompiledSplit(bucketBy, salt, scratch.SharedInts(bounds), scratch.SharedInts(variants)));
     }
 }

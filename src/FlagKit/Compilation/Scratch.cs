@@ -28,6 +28,10 @@ internal sealed class Scratch
 
     public HashSet<string> SplitVariants { get; } = new(StringComparer.Ordinal);
 
+    public List<int> SplitBounds { get; } = [];
+
+    public List<int> SplitIndexes { get; } = [];
+
     // Condition operands repeat across flags ("eu", "us", a segment key): the compiled conditions of a large file
     // share one string per distinct text. Bounded; emptied when full.
     private const int MaxSharedTexts = 4096;
@@ -48,6 +52,70 @@ internal sealed class Scratch
 
         _texts[text] = text;
         return text;
+    }
+
+    // Small arrays that many compiled flags hold with the same content: a split's bounds ([500, 10000] for every 5 %
+    // rollout) and variant indexes ([0, 1]), the one segment a flag names, a boolean flag's two shared variants. Shared
+    // (never modified once compiled), so a build of 10 000 flags keeps a handful of these instead of 40 000 objects
+    // the collector has to trace and promote. Bounded like the texts; emptied when full.
+    private const int MaxSharedArrays = 1024;
+    private readonly Dictionary<(int Length, int A, int B, int C, int D), int[]> _ints = [];
+    private readonly Dictionary<string, string[]> _references = new(StringComparer.Ordinal);
+    private readonly Dictionary<(CompiledVariant A, CompiledVariant B), CompiledVariant[]> _variantPairs = [];
+
+    /// <summary>An array equal to <paramref name="values"/> already kept by a compiled flag, or a copy of it.</summary>
+    public int[] SharedInts(List<int> values)
+    {
+        if (values.Count > 4)
+        {
+            return [.. values];
+        }
+
+        var key = (values.Count, At(0), At(1), At(2), At(3));
+        if (_ints.TryGetValue(key, out var shared))
+        {
+            return shared;
+        }
+
+        return Remember(_ints, key, [.. values]);
+
+        int At(int i) => i < values.Count ? values[i] : 0;
+    }
+
+    /// <summary>The segment keys a flag names, as an array shared by every flag naming the same single segment.</summary>
+    public string[] SharedReferences(HashSet<string> keys)
+    {
+        if (keys.Count != 1)
+        {
+            return keys.Count == 0 ? [] : [.. keys];
+        }
+
+        var only = keys.First();
+        return _references.TryGetValue(only, out var shared) ? shared : Remember(_references, only, [only]);
+    }
+
+    /// <summary>A flag's variants, as an array shared by every flag with the same two shared (boolean) variants.</summary>
+    public CompiledVariant[] SharedVariants(List<CompiledVariant> variants)
+    {
+        if (variants.Count != 2 || !variants[0].IsShared || !variants[1].IsShared)
+        {
+            return [.. variants];
+        }
+
+        var key = (variants[0], variants[1]);
+        return _variantPairs.TryGetValue(key, out var shared) ? shared : Remember(_variantPairs, key, [.. variants]);
+    }
+
+    private static TValue Remember<TKey, TValue>(Dictionary<TKey, TValue> pool, TKey key, TValue value)
+        where TKey : notnull
+    {
+        if (pool.Count >= MaxSharedArrays)
+        {
+            pool.Clear();
+        }
+
+        pool[key] = value;
+        return value;
     }
 
     /// <summary>This thread's scratch, emptied.</summary>

@@ -36,6 +36,9 @@ internal sealed class CompiledVariant
 
     public string Name { get; }
 
+    /// <summary>Whether this instance is the one shared by every flag with this boolean name and value.</summary>
+    public bool IsShared { get; private init; }
+
     public bool Bool { get; }
 
     public string? String { get; }
@@ -59,8 +62,12 @@ internal sealed class CompiledVariant
             return shared;
         }
 
-        var variant = new CompiledVariant(name, key.Item2 ? TrueJson : FalseJson);
-        return SharedBooleans.Count < MaxShared ? SharedBooleans.GetOrAdd(key, variant) : variant;
+        if (SharedBooleans.Count >= MaxShared)
+        {
+            return new CompiledVariant(name, key.Item2 ? TrueJson : FalseJson);
+        }
+
+        return SharedBooleans.GetOrAdd(key, static key => new CompiledVariant(key.Name, key.Value ? TrueJson : FalseJson) { IsShared = true });
     }
 }
 

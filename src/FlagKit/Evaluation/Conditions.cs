@@ -238,8 +238,9 @@ internal sealed class SegmentCondition : Condition
     public SegmentCondition(bool negate, CompiledSegment[] segments)
         : base(AttributeRef.AccountId, negate)
     {
-        _segments = segments;
+        // One segment (the usual case) is kept alone, without the array.
         _single = segments.Length == 1 ? segments[0] : null;
+        _segments = _single is null ? segments : [];
     }
 
     public override bool Matches(EvaluationContext? context)

@@ -41,8 +41,11 @@ internal static class MurmurHash3
     /// </summary>
     public static MurmurPrefix Prefix(string salt)
     {
-        var bytes = Encoding.UTF8.GetBytes(salt + "/");
-        return Prefix(bytes);
+        var length = Encoding.UTF8.GetMaxByteCount(salt.Length) + 1;
+        var buffer = length <= StackLimit ? stackalloc byte[StackLimit] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(salt, buffer);
+        buffer[written++] = (byte)'/';
+        return Prefix(buffer[..written]);
     }
 
     /// <summary>As <see cref="Prefix(string)"/>, from the bytes (<paramref name="seed"/> 0 for bucketing).</summary>
