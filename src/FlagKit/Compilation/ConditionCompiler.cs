@@ -226,7 +226,9 @@ internal static class ConditionCompiler
                     break;
                 }
 
-                var resolved = new CompiledSegment[keys.Length];
+                // One segment (the usual case) needs no array.
+                CompiledSegment? single = null;
+                var resolved = keys.Length == 1 ? null : new CompiledSegment[keys.Length];
                 for (var i = 0; i < keys.Length; i++)
                 {
                     segmentReferences.Add(keys[i]);
@@ -234,6 +236,10 @@ internal static class ConditionCompiler
                     if (segment is null)
                     {
                         errors.Add(valuesPath.Item(i), problem!);
+                    }
+                    else if (resolved is null)
+                    {
+                        single = segment;
                     }
                     else
                     {
@@ -243,7 +249,7 @@ internal static class ConditionCompiler
 
                 if (errors.Count == before)
                 {
-                    compiled = new SegmentCondition(negate, resolved);
+                    compiled = resolved is null ? new SegmentCondition(negate, single!) : new SegmentCondition(negate, resolved);
                 }
 
                 break;
@@ -283,7 +289,7 @@ internal static class ConditionCompiler
         {
             if (values[i].ValueKind == JsonValueKind.String)
             {
-                texts[i] = Share(values[i].GetString()!, values.Count);
+                texts[i] = Share(values[i], values.Count);
             }
             else
             {
@@ -295,20 +301,22 @@ internal static class ConditionCompiler
         return ok ? texts : null;
     }
 
-    private static string[]? TextsOrNumbers(List<JsonElement> values, JsonPath path, DocumentErrors errors)
+    // Into the thread's scratch list: the set the condition builds copies what it keeps.
+    private static List<string>? TextsOrNumbers(List<JsonElement> values, JsonPath path, DocumentErrors errors)
     {
-        var texts = new string[values.Count];
+        var texts = Scratch.Current.Texts;
+        texts.Clear();
         var ok = true;
         for (var i = 0; i < values.Count; i++)
         {
             switch (values[i].ValueKind)
             {
                 case JsonValueKind.String:
-                    texts[i] = Share(values[i].GetString()!, values.Count);
+                    texts.Add(Share(values[i], values.Count));
                     break;
                 case JsonValueKind.Number when values[i].TryGetDouble(out var number) && double.IsFinite(number):
                     // The same text a number attribute of the context has, so that 3 and 3.0 compare equal.
-                    texts[i] = number.ToString("R", CultureInfo.InvariantCulture);
+                    texts.Add(number.ToString("R", CultureInfo.InvariantCulture));
                     break;
                 default:
                     errors.Add(path.Item(i), $"expected a string or a number, found {Describe(values[i])}");
@@ -333,7 +341,7 @@ internal static class ConditionCompiler
 
     // Short operand lists (regions, games, segment keys) repeat from flag to flag; long id lists do not, and would
     // only churn the pool.
-    private static string Share(string text, int listLength) => listLength <= 16 ? Scratch.Current.Shared(text) : text;
+    private static string Share(JsonElement value, int listLength) => listLength <= 16 ? Scratch.Current.Shared(value) : value.GetString()!;
 
     internal static string Describe(JsonElement value) => value.ValueKind switch
     {

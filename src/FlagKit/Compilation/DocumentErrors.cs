@@ -5,7 +5,7 @@ namespace FlagKit.Compilation;
 internal sealed class DocumentErrors
 {
     private readonly string _kind;
-    private readonly string? _key;
+    private string? _key;
     private List<FlagValidationError>? _errors;
     private string? _document;
 
@@ -25,6 +25,19 @@ internal sealed class DocumentErrors
     public static DocumentErrors ForFlag(string? key) => new("flag", key);
 
     public static DocumentErrors ForSegment(string? key) => new("segment", key);
+
+    /// <summary>This list, empty, for another document of the same kind; <see langword="null"/> when it holds errors.</summary>
+    public DocumentErrors? Reuse(string? key)
+    {
+        if (Count != 0)
+        {
+            return null;
+        }
+
+        _key = key;
+        _document = null;
+        return this;
+    }
 
     public void Add(string path, string message) => (_errors ??= []).Add(new FlagValidationError(Document, path, message));
 

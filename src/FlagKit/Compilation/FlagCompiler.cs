@@ -152,9 +152,10 @@ internal static class FlagCompiler
                 errors.Add(rulePath.Property("id"), $"duplicate rule id '{id}'");
             }
 
-            var conditions = Conditions(rule.Conditions, rulePath.Property("conditions"), segments, errors, segmentReferences);
+            var conditions = scratch.Conditions;
+            var compiled = Conditions(rule.Conditions, rulePath.Property("conditions"), segments, errors, segmentReferences, conditions);
             var serve = Serve(rule.Variant, rule.Split, rulePath, "rule", salt, flag.Variants, variantIndex, errors);
-            if (conditions is not null && serve is { } s)
+            if (compiled && serve is { } s)
             {
                 rules.Add(new CompiledRule(id, conditions, s));
             }
@@ -241,8 +242,17 @@ internal static class FlagCompiler
 
     private static Condition[]? Conditions(List<ConditionDocument>? documents, JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
     {
+        var conditions = new List<Condition>(documents?.Count ?? 0);
+        return Conditions(documents, path, segments, errors, references, conditions) ? [.. conditions] : null;
+    }
+
+    // Into `conditions` (cleared first): a flag's rules use the thread's scratch list, as the rule keeps a single
+    // condition without an array.
+    private static bool Conditions(
+        List<ConditionDocument>? documents, JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references, List<Condition> conditions)
+    {
+        conditions.Clear();
         var list = documents ?? [];
-        var conditions = new Condition[list.Count];
         var ok = true;
         for (var i = 0; i < list.Count; i++)
         {
@@ -253,11 +263,11 @@ internal static class FlagCompiler
             }
             else
             {
-                conditions[i] = condition;
+                conditions.Add(condition);
             }
         }
 
-        return ok ? conditions : null;
+        return ok;
     }
 
     private static TextSet Accounts(List<string>? accounts, JsonPath path, DocumentErrors errors)
@@ -280,7 +290,7 @@ internal static class FlagCompiler
             }
         }
 
-        return new TextSet(set);
+        return new TextSet([.. set]);
     }
 
     private static int Variant(string? name, JsonPath path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)

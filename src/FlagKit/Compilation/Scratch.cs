@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
 using FlagKit.Evaluation;
 
 namespace FlagKit.Compilation;
@@ -28,6 +31,12 @@ internal sealed class Scratch
 
     public HashSet<string> SplitVariants { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The operands of the condition being compiled (a condition never compiles another).</summary>
+    public List<string> Texts { get; } = [];
+
+    /// <summary>The conditions of the rule being compiled.</summary>
+    public List<Condition> Conditions { get; } = [];
+
     public List<int> SplitBounds { get; } = [];
 
     public List<int> SplitIndexes { get; } = [];
@@ -36,6 +45,28 @@ internal sealed class Scratch
     // share one string per distinct text. Bounded; emptied when full.
     private const int MaxSharedTexts = 4096;
     private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The text of a JSON string value: an equal string already kept by a compiled condition when there is one (read
+    /// without creating a string), else a new string, remembered.
+    /// </summary>
+    public string Shared(JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+
+        // The raw value is the quoted literal; without escapes its inside is the text's UTF-8.
+        if (raw.Length is > 2 and <= 130 && raw[1..^1].IndexOf((byte)'\\') < 0)
+        {
+            Span<char> chars = stackalloc char[128];
+            if (Encoding.UTF8.TryGetChars(raw[1..^1], chars, out var written)
+                && _texts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..written], out var known))
+            {
+                return known;
+            }
+        }
+
+        return Shared(value.GetString()!);
+    }
 
     /// <summary>An equal string already kept by a compiled condition, or <paramref name="text"/> itself.</summary>
     public string Shared(string text)
@@ -90,7 +121,12 @@ internal sealed class Scratch
             return keys.Count == 0 ? [] : [.. keys];
         }
 
-        var only = keys.First();
+        string only = null!;
+        foreach (var key in keys)
+        {
+            only = key;
+        }
+
         return _references.TryGetValue(only, out var shared) ? shared : Remember(_references, only, [only]);
     }
 

@@ -191,11 +191,15 @@ internal sealed class SnapshotAssembler
         var compiled = new List<(CompiledFlag, string, int)>(_flagDocuments.Count);
         var seen = new HashSet<string>(_flagDocuments.Count, StringComparer.Ordinal);
         var resolve = ResolveSegment(new HashSet<string>(StringComparer.Ordinal));
+
+        // A flag that compiled leaves its (empty) error list behind for the next one: most builds have no error.
+        DocumentErrors? spare = null;
         foreach (var (document, root, index) in _flagDocuments)
         {
             var path = new JsonPath(root, index);
             var key = document.Key ?? "";
-            var errors = DocumentErrors.ForFlag(key);
+            var errors = spare?.Reuse(key) ?? DocumentErrors.ForFlag(key);
+            spare = null;
             if (!seen.Add(key))
             {
                 Report(errors, path.Property("key"), $"duplicate flag key '{key}'", isSegment: false, key);
@@ -207,6 +211,7 @@ internal sealed class SnapshotAssembler
             {
                 _flags[key] = flag;
                 compiled.Add((flag, root, index));
+                spare = errors;
             }
             else
             {
@@ -225,6 +230,11 @@ internal sealed class SnapshotAssembler
         var refused = new List<(CompiledFlag Flag, DocumentErrors Errors)>();
         foreach (var (flag, root, index) in compiled)
         {
+            if (flag.Prerequisites.Length == 0)
+            {
+                continue;
+            }
+
             var path = new JsonPath(root, index);
             var errors = DocumentErrors.ForFlag(flag.Key);
             for (var i = 0; i < flag.Prerequisites.Length; i++)

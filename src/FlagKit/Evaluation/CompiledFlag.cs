@@ -137,13 +137,13 @@ internal sealed class CompiledSplit
 /// </remarks>
 internal readonly struct CompiledRule
 {
-    public CompiledRule(string id, Condition[] conditions, CompiledServe serve)
+    public CompiledRule(string id, IReadOnlyList<Condition> conditions, CompiledServe serve)
     {
         Id = id;
 
         // A rule of one condition keeps it alone, without the array (one object fewer per rule in a large snapshot).
-        Single = conditions.Length == 1 ? conditions[0] : null;
-        Conditions = Single is null ? conditions : [];
+        Single = conditions.Count == 1 ? conditions[0] : null;
+        Conditions = Single is null ? [.. conditions] : [];
         Serve = serve;
     }
 

@@ -67,7 +67,7 @@ internal sealed class TextSetCondition : Condition
     private readonly TextSet _values;
     private readonly bool _notIn;
 
-    public TextSetCondition(AttributeRef attribute, bool negate, string[] values, bool notIn)
+    public TextSetCondition(AttributeRef attribute, bool negate, IReadOnlyList<string> values, bool notIn)
         : base(attribute, negate)
     {
         _values = new TextSet(values);
@@ -241,6 +241,13 @@ internal sealed class SegmentCondition : Condition
         // One segment (the usual case) is kept alone, without the array.
         _single = segments.Length == 1 ? segments[0] : null;
         _segments = _single is null ? segments : [];
+    }
+
+    public SegmentCondition(bool negate, CompiledSegment segment)
+        : base(AttributeRef.AccountId, negate)
+    {
+        _single = segment;
+        _segments = [];
     }
 
     public override bool Matches(EvaluationContext? context)

@@ -30,7 +30,7 @@ internal readonly struct TextSet
     private readonly string? _text3;
     private readonly TextMap<bool>? _large;
 
-    public TextSet(IReadOnlyCollection<string> texts)
+    public TextSet(IReadOnlyList<string> texts)
     {
         if (texts.Count > InlineCount)
         {
@@ -40,24 +40,26 @@ internal readonly struct TextSet
             return;
         }
 
-        // At most four: drop repeats by hand (a set for four texts would cost more than the texts).
-        var distinct = new string?[texts.Count];
-        foreach (var text in texts)
+        // At most four: dropping repeats by hand, straight into the slots (a set for four texts would cost more than
+        // the texts). Empty slots hold no text: a hash that happens to match compares against null, which never
+        // equals a text.
+        for (var i = 0; i < texts.Count; i++)
         {
-            if (Array.IndexOf(distinct, text, 0, Count) < 0)
+            var text = texts[i];
+            if (text is null || string.Equals(text, _text0) || string.Equals(text, _text1) || string.Equals(text, _text2))
             {
-                distinct[Count++] = text;
+                continue;
             }
-        }
 
-        // Empty slots hold no text: a hash that happens to match compares against null, which never equals a text.
-        (_text0, _hash0) = Slot(distinct, 0);
-        (_text1, _hash1) = Slot(distinct, 1);
-        (_text2, _hash2) = Slot(distinct, 2);
-        (_text3, _hash3) = Slot(distinct, 3);
-        for (var i = 0; i < Count; i++)
-        {
-            _filter |= distinct[i] is { } text ? 1UL << TextHash.Of(text) : 0;
+            var hash = TextHash.Of(text);
+            _filter |= 1UL << hash;
+            switch (Count++)
+            {
+                case 0: (_text0, _hash0) = (text, hash); break;
+                case 1: (_text1, _hash1) = (text, hash); break;
+                case 2: (_text2, _hash2) = (text, hash); break;
+                default: (_text3, _hash3) = (text, hash); break;
+            }
         }
     }
 
@@ -86,7 +88,4 @@ internal readonly struct TextSet
 
     /// <summary>Whether the value's text is in the set.</summary>
     public bool Contains(AttributeValue value) => Contains(value.Text, value.Hash);
-
-    private static (string? Text, int Hash) Slot(string?[] texts, int index) =>
-        index < texts.Length && texts[index] is { } text ? (text, TextHash.Of(text)) : (null, 0);
 }
