@@ -63,7 +63,7 @@ internal static class ConditionCompiler
     /// <param name="segmentReferences">Collects the keys of segments named.</param>
     public static Condition? Compile(
         ConditionDocument? condition,
-        JsonPath path,
+        in JsonPath path,
         SegmentResolver segments,
         DocumentErrors errors,
         HashSet<string> segmentReferences)
@@ -259,7 +259,7 @@ internal static class ConditionCompiler
         return errors.Count == before ? compiled : null;
     }
 
-    internal static bool AtLeastOne(List<JsonElement> values, string op, JsonPath path, DocumentErrors errors)
+    internal static bool AtLeastOne(List<JsonElement> values, string op, in JsonPath path, DocumentErrors errors)
     {
         if (values.Count == 0)
         {
@@ -270,7 +270,7 @@ internal static class ConditionCompiler
         return true;
     }
 
-    internal static bool Exactly(List<JsonElement> values, int count, string op, JsonPath path, DocumentErrors errors)
+    internal static bool Exactly(List<JsonElement> values, int count, string op, in JsonPath path, DocumentErrors errors)
     {
         if (values.Count != count)
         {
@@ -281,7 +281,7 @@ internal static class ConditionCompiler
         return true;
     }
 
-    internal static string[]? Texts(List<JsonElement> values, JsonPath path, DocumentErrors errors)
+    internal static string[]? Texts(List<JsonElement> values, in JsonPath path, DocumentErrors errors)
     {
         var texts = new string[values.Count];
         var ok = true;
@@ -302,7 +302,7 @@ internal static class ConditionCompiler
     }
 
     // Into the thread's scratch list: the set the condition builds copies what it keeps.
-    private static List<string>? TextsOrNumbers(List<JsonElement> values, JsonPath path, DocumentErrors errors)
+    private static List<string>? TextsOrNumbers(List<JsonElement> values, in JsonPath path, DocumentErrors errors)
     {
         var texts = Scratch.Current.Texts;
         texts.Clear();
@@ -328,7 +328,7 @@ internal static class ConditionCompiler
         return ok ? texts : null;
     }
 
-    private static double? Number(JsonElement value, JsonPath path, DocumentErrors errors)
+    private static double? Number(JsonElement value, in JsonPath path, DocumentErrors errors)
     {
         if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number))
         {

@@ -41,7 +41,7 @@ internal sealed class DocumentErrors
 
     public void Add(string path, string message) => (_errors ??= []).Add(new FlagValidationError(Document, path, message));
 
-    public void Add(JsonPath path, string message) => Add(path.ToString(), message);
+    public void Add(in JsonPath path, string message) => Add(path.ToString(), message);
 
     public string Describe() => string.Join("\n", Items);
 }

@@ -13,7 +13,7 @@ namespace FlagKit.Compilation;
 internal static class FlagCompiler
 {
     /// <summary>Compiles a flag; returns null after adding every problem to <paramref name="errors"/>.</summary>
-    public static CompiledFlag? CompileFlag(FlagDocument flag, JsonPath path, SegmentResolver segments, DocumentErrors errors)
+    public static CompiledFlag? CompileFlag(FlagDocument flag, in JsonPath path, SegmentResolver segments, DocumentErrors errors)
     {
         var before = errors.Count;
         if (!KeySyntax.IsValid(flag.Key))
@@ -182,7 +182,7 @@ internal static class FlagCompiler
         index < SmallIndexes.Length ? SmallIndexes[index] : index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Compiles a segment; returns null after adding every problem to <paramref name="errors"/>.</summary>
-    public static CompiledSegment? CompileSegment(SegmentDocument segment, JsonPath path, SegmentResolver segments, DocumentErrors errors)
+    public static CompiledSegment? CompileSegment(SegmentDocument segment, in JsonPath path, SegmentResolver segments, DocumentErrors errors)
     {
         var before = errors.Count;
         if (!KeySyntax.IsValid(segment.Key))
@@ -240,7 +240,7 @@ internal static class FlagCompiler
         return $"a {kind.ToString().ToLowerInvariant()} flag's variant must be {expected}, found {ConditionCompiler.Describe(value)}";
     }
 
-    private static Condition[]? Conditions(List<ConditionDocument>? documents, JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
+    private static Condition[]? Conditions(List<ConditionDocument>? documents, in JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
     {
         var conditions = new List<Condition>(documents?.Count ?? 0);
         return Conditions(documents, path, segments, errors, references, conditions) ? [.. conditions] : null;
@@ -249,7 +249,7 @@ internal static class FlagCompiler
     // Into `conditions` (cleared first): a flag's rules use the thread's scratch list, as the rule keeps a single
     // condition without an array.
     private static bool Conditions(
-        List<ConditionDocument>? documents, JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references, List<Condition> conditions)
+        List<ConditionDocument>? documents, in JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references, List<Condition> conditions)
     {
         conditions.Clear();
         var list = documents ?? [];
@@ -270,7 +270,7 @@ internal static class FlagCompiler
         return ok;
     }
 
-    private static TextSet Accounts(List<string>? accounts, JsonPath path, DocumentErrors errors)
+    private static TextSet Accounts(List<string>? accounts, in JsonPath path, DocumentErrors errors)
     {
         if (accounts is null || accounts.Count == 0)
         {
@@ -293,7 +293,7 @@ internal static class FlagCompiler
         return new TextSet([.. set]);
     }
 
-    private static int Variant(string? name, JsonPath path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)
+    private static int Variant(string? name, in JsonPath path, string what, Dictionary<string, JsonElement>? declared, Dictionary<string, int> index, DocumentErrors errors)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -316,7 +316,7 @@ internal static class FlagCompiler
         return -1;
     }
 
-    private static CompiledServe? Missing(JsonPath path, string message, DocumentErrors errors)
+    private static CompiledServe? Missing(in JsonPath path, string message, DocumentErrors errors)
     {
         errors.Add(path, message);
         return null;
@@ -325,7 +325,7 @@ internal static class FlagCompiler
     private static CompiledServe? Serve(
         string? variant,
         SplitDocument? split,
-        JsonPath path,
+        in JsonPath path,
         string what,
         string flagSalt,
         Dictionary<string, JsonElement>? declared,

@@ -7,7 +7,7 @@ namespace FlagKit.Compilation;
 /// <summary>Compiles the semantic-version operators (<c>semverEq</c> ... <c>semverRange</c>), parsing operands once.</summary>
 internal static class SemverConditions
 {
-    public static Condition? Compile(AttributeRef attribute, bool negate, ConditionOperator op, string opName, List<JsonElement> values, JsonPath path, DocumentErrors errors)
+    public static Condition? Compile(AttributeRef attribute, bool negate, ConditionOperator op, string opName, List<JsonElement> values, in JsonPath path, DocumentErrors errors)
     {
         if (op == ConditionOperator.SemverRange)
         {

@@ -316,7 +316,7 @@ internal sealed class SnapshotAssembler
             : CompiledFlag.Failed(document, errors.Describe());
     }
 
-    private void Report(DocumentErrors errors, JsonPath path, string message, bool isSegment, string key)
+    private void Report(DocumentErrors errors, in JsonPath path, string message, bool isSegment, string key)
     {
         errors.Add(path, message);
         Fail(errors, isSegment, key);
