@@ -273,6 +273,58 @@ public sealed class SnapshotBuilderTests
         Assert.That(next.Evaluate("b", null).Variant!.Name, Is.EqualTo("off"));
     }
 
+    // Flags with equal splits share the compiled bounds and variant indexes (one array for every 5 % rollout): ramping
+    // one of them must not move the others.
+    [Test]
+    public void ApplyDelta_RampOneOfSeveralEqualRollouts_TheOthersKeepTheirShare()
+    {
+        static string Rollout(string key, int percent) => $$"""
+            { "key": "{{key}}", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off",
+              "defaultRule": { "split": { "variants": [ { "variant": "on", "weight": {{percent}} }, { "variant": "off", "weight": {{100 - percent}} } ] } } }
+            """;
+        var previous = TestDocuments.Snapshot(TestDocuments.FileJson(string.Join(",", Rollout("a", 5), Rollout("b", 5), Rollout("c", 5))));
+        var failures = new List<DocumentFailure>();
+
+        var next = SnapshotBuilder.ApplyDelta(previous, 2, [TestDocuments.Flag(Rollout("b", 50))], [], [], [], failures);
+
+        int On(FlagSnapshot snapshot, string key) =>
+            Enumerable.Range(0, 10_000).Count(i => snapshot.Evaluate(key, EvaluationContext.ForAccount($"player-{i}")).Variant!.Name == "on");
+        Assert.That(failures, Is.Empty);
+        Assert.Multiple(() =>
+        {
+            Assert.That(On(next, "a"), Is.EqualTo(On(previous, "a")).And.InRange(400, 600));
+            Assert.That(On(next, "c"), Is.InRange(400, 600));
+            Assert.That(On(next, "b"), Is.InRange(4_800, 5_200));
+            Assert.That(On(previous, "b"), Is.InRange(400, 600), "the previous snapshot is untouched");
+        });
+    }
+
+    // Operand texts are shared between flags and found from the JSON bytes; escaped, non-ASCII and long texts must
+    // still be the text the document means, whichever flag saw a text first.
+    [Test]
+    public void Build_OperandsSharedAcrossFlags_EscapedNonAsciiAndLongTexts_MatchWhatTheDocumentSays()
+    {
+        var longText = new string('x', 200);
+        string Rule(string key, string values) => TestDocuments.BoolFlag(key,
+            $$""" "rules": [ { "conditions": [ { "attribute": "region", "op": "in", "values": [{{values}}] } ], "variant": "off" } ] """);
+        var snapshot = TestDocuments.Snapshot(TestDocuments.FileJson(string.Join(",",
+            Rule("literal", """ "caf\\u00e9" """),
+            Rule("plain", """ "café", "eu" """),
+            Rule("escaped", """ "caf\u00e9", "e\u0075", "quote\"d" """),
+            Rule("long", $""" "{longText}", "eu" """))));
+
+        bool Off(string key, string region) => snapshot.Evaluate(key, new EvaluationContext { AccountId = "1", Region = region }).Variant!.Name == "off";
+        Assert.Multiple(() =>
+        {
+            Assert.That(Off("plain", "café") && Off("plain", "eu"), Is.True);
+            Assert.That(Off("escaped", "café") && Off("escaped", "eu") && Off("escaped", "quote\"d"), Is.True);
+            Assert.That(Off("escaped", "caf\\u00e9"), Is.False, "the escape is decoded, not kept");
+            Assert.That(Off("literal", "caf\\u00e9") && !Off("literal", "café"), Is.True, "an escaped backslash is a backslash");
+            Assert.That(Off("long", longText) && Off("long", "eu"), Is.True);
+            Assert.That(Off("plain", "cafe") || Off("long", longText[..199]), Is.False);
+        });
+    }
+
     [Test]
     public void ApplyDelta_SegmentChanged_RecompilesTheFlagsAndSegmentsThatUseIt()
     {
