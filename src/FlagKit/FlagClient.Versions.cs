@@ -42,7 +42,12 @@ public sealed partial class FlagClient
     /// </remarks>
     public VersionResolution GetVersion(string key, EvaluationContext? context = null, string? pinKey = null, SemanticVersion defaultValue = default)
     {
-        var pending = GetVersionAsync(key, context, pinKey, defaultValue, CancellationToken.None);
+        if (TryResolveWithoutStore(key, context, pinKey, defaultValue, out var resolution, out var pin))
+        {
+            return resolution;
+        }
+
+        var pending = ResolvePinnedAsync(key, pinKey!, defaultValue, pin, CancellationToken.None);
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
@@ -59,13 +64,23 @@ public sealed partial class FlagClient
     /// pin again allocates nothing (with the in-memory store).
     /// </remarks>
     public ValueTask<VersionResolution> GetVersionAsync(
-        string key, EvaluationContext? context = null, string? pinKey = null, SemanticVersion defaultValue = default, CancellationToken cancellationToken = default)
+        string key, EvaluationContext? context = null, string? pinKey = null, SemanticVersion defaultValue = default, CancellationToken cancellationToken = default) =>
+        TryResolveWithoutStore(key, context, pinKey, defaultValue, out var resolution, out var pin)
+            ? new(resolution)
+            : ResolvePinnedAsync(key, pinKey!, defaultValue, pin, cancellationToken);
+
+    // Everything that needs no pin store: a missing or wrong-kind flag, a kill, or no pin key. Otherwise false, with
+    // what the pinned resolution needs in `pin`.
+    private bool TryResolveWithoutStore(
+        string key, EvaluationContext? context, string? pinKey, SemanticVersion defaultValue, out VersionResolution resolution, out PinInput pin)
     {
         var evaluation = Current.Evaluate(key, context);
         var flag = evaluation.Flag;
+        pin = default;
         if (flag is not null && flag.Kind != FlagKind.Version && flag.Failure is null)
         {
-            return new(Record(Default(key, evaluation, defaultValue, pinKey, $"Flag '{key}' is a {flag.Kind} flag, not a version flag.")));
+            resolution = Record(Default(key, evaluation, defaultValue, pinKey, $"Flag '{key}' is a {flag.Kind} flag, not a version flag."));
+            return true;
         }
 
         // Parsed when the flag was compiled (CompiledFlag.Versions).
@@ -76,23 +91,27 @@ public sealed partial class FlagClient
 
         if (evaluation.Reason == EvaluationReason.Killed && current is { } killed)
         {
-            return new(Record(new VersionResolution(
-                key, killed, VersionSource.Killed, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, pinKey, null, null)));
+            resolution = Record(new VersionResolution(
+                key, killed, VersionSource.Killed, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, pinKey, null, null));
+            return true;
         }
 
         if (pinKey is null)
         {
-            return new(Record(current is { } now
+            resolution = Record(current is { } now
                 ? new VersionResolution(key, now, VersionSource.Evaluated, evaluation.Reason, evaluation.Variant!.Name, evaluation.Revision, evaluation.FlagVersion, null, null, null)
-                : Default(key, evaluation, defaultValue, null, problem)));
+                : Default(key, evaluation, defaultValue, null, problem));
+            return true;
         }
 
-        return ResolvePinnedAsync(key, pinKey, defaultValue, evaluation, current, problem, cancellationToken);
+        resolution = default;
+        pin = new PinInput(evaluation, current, problem);
+        return false;
     }
 
-    private async ValueTask<VersionResolution> ResolvePinnedAsync(
-        string key, string pinKey, SemanticVersion defaultValue, FlagEvaluation evaluation, SemanticVersion? current, string? problem, CancellationToken cancellationToken)
+    private async ValueTask<VersionResolution> ResolvePinnedAsync(string key, string pinKey, SemanticVersion defaultValue, PinInput input, CancellationToken cancellationToken)
     {
+        var (evaluation, current, problem) = input;
         try
         {
             // Read first: a round resolves its version more than once (start, each step, settlement), and finding the
@@ -209,4 +228,7 @@ public sealed partial class FlagClient
 
         return true;
     }
+
+    /// <summary>What a pinned resolution starts from: the evaluation, its version (if it has one) and any problem.</summary>
+    private readonly record struct PinInput(FlagEvaluation Evaluation, SemanticVersion? Current, string? Problem);
 }
