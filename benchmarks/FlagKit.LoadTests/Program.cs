@@ -53,6 +53,10 @@ foreach (int count in options.AckClients)
     await ConnectAsync(count);
     await WaitAsync(() => clients.All(c => c.Client.Snapshot.Revision >= revision), $"{count} clients on revision {revision}");
     var latencies = new List<double>();
+    var durableToSent = new List<double>();
+    var sentToAck = new List<double>();
+    var durableToAck = new List<double>();
+    var commitToDurable = new List<double>();
     for (int i = 1; i <= options.AckWrites; i++)
     {
         WriteResponse write = await server.Admin.PutDocumentAsync(Put("load", i));
@@ -76,12 +80,34 @@ foreach (int count in options.AckClients)
         }
 
         latencies.AddRange(instances.Instances.Select(x => (x.AckedAt.ToDateTimeOffset() - committed).TotalMilliseconds));
+
+        // The same path cut where the server can see it: the write durable in the store (committed_at), the last frame
+        // of the revision written to each stream (sent_at), the SDK's ack (acked_at). All on the server's clock.
+        DateTimeOffset durable = write.CommittedAt.ToDateTimeOffset();
+        commitToDurable.Add((durable - committed).TotalMilliseconds);
+        foreach (InstanceInfo instance in instances.Instances.Where(x => x.SentRevision == write.Revision))
+        {
+            durableToSent.Add((instance.SentAt.ToDateTimeOffset() - durable).TotalMilliseconds);
+            sentToAck.Add((instance.AckedAt.ToDateTimeOffset() - instance.SentAt.ToDateTimeOffset()).TotalMilliseconds);
+            durableToAck.Add((instance.AckedAt.ToDateTimeOffset() - durable).TotalMilliseconds);
+        }
+
         revision = write.Revision;
     }
 
-    string line = $"commit->ack, {count,5} clients, {options.AckWrites} writes: p50 {Percentile(latencies, 50):F1} ms, p99 {Percentile(latencies, 99):F1} ms, max {latencies.Max():F1} ms";
-    Console.WriteLine(line);
-    report.AppendLine(line);
+    string[] ackLines =
+    [
+        $"commit->ack, {count,5} clients, {options.AckWrites} writes: p50 {Percentile(latencies, 50):F1} ms, p99 {Percentile(latencies, 99):F1} ms, max {latencies.Max():F1} ms",
+        $"  of which: request->durable (validate, compile, SQLite commit): p50 {Percentile(commitToDurable, 50):F1} ms, p99 {Percentile(commitToDurable, 99):F1} ms",
+        $"  durable->sent (server fan-out to each stream): p50 {Percentile(durableToSent, 50):F1} ms, p99 {Percentile(durableToSent, 99):F1} ms, max {Max(durableToSent):F1} ms ({durableToSent.Count} samples)",
+        $"  sent->ack (SDK: read, apply, ack back): p50 {Percentile(sentToAck, 50):F1} ms, p99 {Percentile(sentToAck, 99):F1} ms",
+        $"  durable->ack: p50 {Percentile(durableToAck, 50):F1} ms, p99 {Percentile(durableToAck, 99):F1} ms, max {Max(durableToAck):F1} ms",
+    ];
+    foreach (string line in ackLines)
+    {
+        Console.WriteLine(line);
+        report.AppendLine(line);
+    }
 }
 
 // 2. The propagation run: all clients connected; `rate` changes per second for `seconds` seconds.
@@ -307,6 +333,8 @@ static PutDocumentRequest Put(string key, int value) => new()
     Kind = DocumentKind.Flag,
     Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
 };
+
+static double Max(List<double> values) => values.Count == 0 ? double.NaN : values.Max();
 
 static double Percentile(List<double> values, double p)
 {

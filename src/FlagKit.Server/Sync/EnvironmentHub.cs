@@ -197,7 +197,7 @@ internal sealed class EnvironmentHub
             {
                 Heartbeat = new Heartbeat { Revision = _revision, ServerTime = Timestamp.FromDateTimeOffset(now) },
             });
-            var batch = new SyncBatch(_revision, [frame]);
+            var batch = new SyncBatch(_revision, [frame], Transfers: false);
             foreach (var s in _subscribers.ToList())
             {
                 if (!s.TryEnqueue(batch))

@@ -127,6 +127,13 @@ internal sealed class FlagSyncService
             {
                 await foreach (var batch in subscriber.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
                 {
+                    // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
+                    // from its last write, and "sent" must never read later than "acked".
+                    if (batch.Transfers)
+                    {
+                        _instances.Sent(streamId, batch.Revision, _time.GetUtcNow());
+                    }
+
                     foreach (var frame in batch.Frames)
                     {
                         await responses.WriteAsync(frame).ConfigureAwait(false);

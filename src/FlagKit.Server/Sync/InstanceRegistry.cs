@@ -5,7 +5,8 @@ using Google.Protobuf.WellKnownTypes;
 namespace FlagKit.Server.Sync;
 
 /// <summary>
-/// The SDK instances connected now, with what each said in its Hello and the last revision it acknowledged.
+/// The SDK instances connected now, with what each said in its Hello, the last revision the server sent it and the
+/// last one it acknowledged.
 /// </summary>
 /// <remarks>Thread safety: all members are safe to call concurrently.</remarks>
 internal sealed class InstanceRegistry
@@ -33,6 +34,18 @@ internal sealed class InstanceRegistry
         }
     }
 
+    /// <summary>Records that the server began writing a batch that completes a revision to the stream.</summary>
+    /// <param name="streamId">The stream id.</param>
+    /// <param name="revision">The revision the batch completes.</param>
+    /// <param name="now">When the writing began.</param>
+    public void Sent(long streamId, long revision, DateTimeOffset now)
+    {
+        if (_streams.TryGetValue(streamId, out var entry))
+        {
+            entry.Sent(revision, now);
+        }
+    }
+
     /// <summary>Forgets a stream.</summary>
     /// <param name="streamId">The stream id.</param>
     public void Disconnected(long streamId) => _streams.TryRemove(streamId, out _);
@@ -54,6 +67,8 @@ internal sealed class InstanceRegistry
         private long _ackedRevision;
         private DateTimeOffset? _ackedAt;
         private int _failures;
+        private long _sentRevision;
+        private DateTimeOffset? _sentAt;
 
         public Hello Hello { get; } = hello;
 
@@ -66,6 +81,15 @@ internal sealed class InstanceRegistry
                 _ackedRevision = ack.Revision;
                 _ackedAt = now;
                 _failures = ack.Failures.Count;
+            }
+        }
+
+        public void Sent(long revision, DateTimeOffset now)
+        {
+            lock (_lock)
+            {
+                _sentRevision = revision;
+                _sentAt = now;
             }
         }
 
@@ -85,10 +109,16 @@ internal sealed class InstanceRegistry
                     ConnectedAt = Timestamp.FromDateTimeOffset(connectedAt),
                     AckedRevision = _ackedRevision,
                     FailedDocuments = _failures,
+                    SentRevision = _sentRevision,
                 };
                 if (_ackedAt is { } at)
                 {
                     info.AckedAt = Timestamp.FromDateTimeOffset(at);
+                }
+
+                if (_sentAt is { } sent)
+                {
+                    info.SentAt = Timestamp.FromDateTimeOffset(sent);
                 }
 
                 return info;

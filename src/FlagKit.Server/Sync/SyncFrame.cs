@@ -26,7 +26,8 @@ internal sealed record SyncFrame(byte[] Payload)
 /// <summary>A batch of frames that an SDK applies whole: Snapshot or Delta messages and their closing Transferred.</summary>
 /// <param name="Revision">The revision the batch completes.</param>
 /// <param name="Frames">The frames, in order.</param>
-internal sealed record SyncBatch(long Revision, IReadOnlyList<SyncFrame> Frames)
+/// <param name="Transfers">False for a heartbeat: it carries no revision to apply (and is not recorded as sent).</param>
+internal sealed record SyncBatch(long Revision, IReadOnlyList<SyncFrame> Frames, bool Transfers = true)
 {
     /// <summary>Total payload bytes.</summary>
     public long Bytes { get; } = Frames.Sum(f => (long)f.Payload.Length);

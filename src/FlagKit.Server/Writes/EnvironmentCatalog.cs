@@ -9,6 +9,7 @@ using FlagKit.Server.Configuration;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -313,6 +314,8 @@ internal sealed partial class EnvironmentCatalog
             throw new RpcException(new Status(StatusCode.Unavailable, $"The store could not commit the write (SQLite error {e.SqliteErrorCode}); nothing was changed. Retry."));
         }
 
+        // After the stored answer was taken (a replayed answer has no commit time of its own).
+        response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         var next = new EnvironmentState(candidate.Record, snapshot.ContentHash, flags, segments);
         _states[state.Name] = next;
         _hubs.GetOrAdd(state.Name).Publish(new RevisionChange(revision, snapshot.ContentHash, upserts, removed, killed));

@@ -212,6 +212,40 @@ public sealed class GrpcFlagSourceServerTests
         Assert.That(instances.Instances.Select(i => (i.AppName, i.AppVersion)), Does.Contain(("di-sample", "2.0.0")));
     }
 
+    // The propagation path as the server sees it, in order on its clock: the write durable (committed_at), the
+    // revision sent to the instance's stream (sent_at), the instance's ack (acked_at).
+    [Test]
+    public async Task Write_ThenListInstances_CommitSentAndAckTimesInOrder()
+    {
+        TestFlagServer server = await StartServer();
+        (FlagClient client, GrpcFlagSource source) = await Connect(server);
+
+        WriteResponse write = await server.Admin.PutDocumentAsync(new PutDocumentRequest
+        {
+            Environment = TestFlagServer.Environment,
+            Kind = DocumentKind.Flag,
+            Json = ByteString.CopyFromUtf8(Flag("timed", on: true)),
+        });
+        await SyncWait.UntilAsync(() => AckedRevision(server, source) >= write.Revision, "the instance acks the write");
+        InstanceInfo instance = Instance(server, source)!;
+        WriteResponse unchanged = await server.Admin.PutDocumentAsync(new PutDocumentRequest
+        {
+            Environment = TestFlagServer.Environment,
+            Kind = DocumentKind.Flag,
+            Json = ByteString.CopyFromUtf8(Flag("timed", on: true)),
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(client.IsEnabled("timed"), Is.True);
+            Assert.That(write.CommittedAt, Is.Not.Null);
+            Assert.That(instance.SentRevision, Is.EqualTo(write.Revision));
+            Assert.That(instance.SentAt.ToDateTimeOffset(), Is.GreaterThanOrEqualTo(write.CommittedAt.ToDateTimeOffset()));
+            Assert.That(instance.AckedAt.ToDateTimeOffset(), Is.GreaterThanOrEqualTo(instance.SentAt.ToDateTimeOffset()));
+            Assert.That(unchanged.CommittedAt, Is.Null, "a write that changed nothing committed nothing");
+        });
+    }
+
     private async Task<TestFlagServer> StartServer()
     {
         TestFlagServer server = await TestFlagServer.StartAsync();
