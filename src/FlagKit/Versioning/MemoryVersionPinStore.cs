@@ -19,6 +19,7 @@ namespace FlagKit.Versioning;
 public sealed class MemoryVersionPinStore : IVersionPinStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, MemoryCache> _flags = new(StringComparer.Ordinal);
+    private readonly Lock _creating = new();
     private readonly TimeSpan _expiry;
     private readonly bool _sliding;
     private readonly TimeProvider _timeProvider;
@@ -147,7 +148,7 @@ public sealed class MemoryVersionPinStore : IVersionPinStore, IDisposable
             return cache;
         }
 
-        lock (_flags)
+        lock (_creating)
         {
             if (!_flags.TryGetValue(flagKey, out cache))
             {
