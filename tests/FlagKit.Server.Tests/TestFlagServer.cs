@@ -20,8 +20,8 @@ namespace FlagKit.Server.Tests;
 /// </code>
 /// </example>
 /// <remarks>
-/// <see cref="Channel"/> survives <see cref="StopAsync"/> / <see cref="RestartAsync"/> (calls fail while stopped and
-/// reconnect after). Disposing stops the server, disposes the channel and deletes the temp directory (unless the
+/// <see cref="Channel"/> survives <see cref="StopAsync"/> (calls fail while stopped); <see cref="RestartAsync"/> opens a
+/// new <see cref="Channel"/> and <see cref="Admin"/>, so take them from this object after a restart. Disposing stops the server, disposes the channel and deletes the temp directory (unless the
 /// directory was given). Not thread safe: drive start/stop from one test.
 /// </remarks>
 public sealed class TestFlagServer : IAsyncDisposable
@@ -86,17 +86,7 @@ public sealed class TestFlagServer : IAsyncDisposable
         try
         {
             await server.StartAppAsync().ConfigureAwait(false);
-            server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions
-            {
-                MaxReceiveMessageSize = 16 * 1024 * 1024,
-                HttpHandler = new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    // Test servers with TLS use a throwaway self-signed certificate.
-                    SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-                },
-            });
-            server.Admin = new FlagAdmin.FlagAdminClient(server.CallInvoker(AdminKey));
+            server.OpenChannel();
             return server;
         }
         catch
@@ -152,6 +142,26 @@ public sealed class TestFlagServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await StartAppAsync().ConfigureAwait(false);
+
+        // A new channel: the old one's pooled HTTP/2 connection may not have noticed yet that the stopped server closed
+        // it, and the first call on it would fail ("the HTTP/2 server closed the connection").
+        Channel.Dispose();
+        OpenChannel();
+    }
+
+    private void OpenChannel()
+    {
+        Channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                // Test servers with TLS use a throwaway self-signed certificate.
+                SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            },
+        });
+        Admin = new FlagAdmin.FlagAdminClient(CallInvoker(AdminKey));
     }
 
     /// <inheritdoc />
