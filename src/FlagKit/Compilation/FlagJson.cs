@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FlagKit.Documents;
@@ -85,6 +87,14 @@ internal static class FlagJson
             throw new FlagValidationException([new FlagValidationError(document, "$", $"invalid UTF-8 (byte offset {FirstInvalidUtf8(utf8)})")]);
         }
 
+        // The same for a \u escape of half a UTF-16 surrogate pair ("\ud800" alone): valid JSON syntax, but no text; it
+        // survives parsing inside a JsonElement and throws wherever the string is read.
+        if (FirstUnpairedSurrogateEscape(utf8) is var offset and >= 0)
+        {
+            throw new FlagValidationException([new FlagValidationError(
+                document, "$", $"invalid string: '{Encoding.UTF8.GetString(utf8.Slice(offset, 6))}' is half of a UTF-16 surrogate pair (byte offset {offset})")]);
+        }
+
         try
         {
             return JsonSerializer.Deserialize(utf8, typeInfo)
@@ -96,6 +106,51 @@ internal static class FlagJson
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1})" : "";
             throw new FlagValidationException([new FlagValidationError(document, path, $"invalid JSON{where}: {FirstSentence(ex.Message)}")], ex);
         }
+    }
+
+    // The byte offset of the first \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or of a low one alone;
+    // -1 when there is none. Other escapes are stepped over whole, so "\\ud800" (an escaped backslash) is not one.
+    private static int FirstUnpairedSurrogateEscape(ReadOnlySpan<byte> utf8)
+    {
+        for (var i = utf8.IndexOf((byte)'\\'); i >= 0 && i < utf8.Length - 1; i++)
+        {
+            if (utf8[i] != '\\')
+            {
+                continue;
+            }
+
+            if (utf8[i + 1] != 'u' || !TryReadHex(utf8, i + 2, out var unit))
+            {
+                i++; // \n, \", \\ ... (a malformed \u is the parser's to report)
+                continue;
+            }
+
+            if (unit is >= 0xD800 and <= 0xDBFF)
+            {
+                if (i + 11 < utf8.Length && utf8[i + 6] == '\\' && utf8[i + 7] == 'u' && TryReadHex(utf8, i + 8, out var low) && low is >= 0xDC00 and <= 0xDFFF)
+                {
+                    i += 11;
+                    continue;
+                }
+
+                return i;
+            }
+
+            if (unit is >= 0xDC00 and <= 0xDFFF)
+            {
+                return i;
+            }
+
+            i += 5;
+        }
+
+        return -1;
+    }
+
+    private static bool TryReadHex(ReadOnlySpan<byte> utf8, int start, out int value)
+    {
+        value = 0;
+        return start + 4 <= utf8.Length && int.TryParse(utf8.Slice(start, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
