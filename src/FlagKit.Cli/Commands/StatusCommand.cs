@@ -35,7 +35,8 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table("instance", "app", "sdk", "revision>", "lag>", "acked", "connected", "failed>", "peer");
+            // revision: the last one the instance acked (applied); sent: the last one the server began sending it.
+            var table = new Table("instance", "app", "sdk", "revision>", "lag>", "sent>", "acked", "connected", "failed>", "peer");
             foreach (var i in instances)
             {
                 table.Add(
@@ -44,6 +45,7 @@ internal static class StatusCommand
                     Join(i.Sdk, i.SdkVersion),
                     FlagCommands.Number(i.AckedRevision),
                     FlagCommands.Number(i.Lag),
+                    FlagCommands.Number(i.SentRevision),
                     Format.Age(i.AckedAt, now),
                     Format.Age(i.ConnectedAt, now),
                     i.FailedDocuments.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -68,7 +70,9 @@ internal static class StatusCommand
         i.AckedRevision,
         Format.Instant(i.AckedAt),
         Math.Max(0, environmentRevision - i.AckedRevision),
-        i.FailedDocuments);
+        i.FailedDocuments,
+        i.SentRevision,
+        Format.Instant(i.SentAt));
 
     private static string Join(string name, string version) => name.Length == 0 ? "-" : version.Length == 0 ? name : $"{name} {version}";
 }

@@ -52,7 +52,7 @@ internal sealed record StatusJson(
 /// <summary>One connected SDK instance.</summary>
 internal sealed record InstanceJson(
     string InstanceId, string App, string AppVersion, string Sdk, string SdkVersion, string Peer,
-    DateTimeOffset? ConnectedAt, long AckedRevision, DateTimeOffset? AckedAt, long Lag, int FailedDocuments);
+    DateTimeOffset? ConnectedAt, long AckedRevision, DateTimeOffset? AckedAt, long Lag, int FailedDocuments, long SentRevision, DateTimeOffset? SentAt);
 
 /// <summary><c>env list</c>.</summary>
 internal sealed record EnvironmentListJson(List<EnvironmentJson> Environments);

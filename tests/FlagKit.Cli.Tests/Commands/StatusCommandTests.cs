@@ -29,7 +29,9 @@ public sealed class StatusCommandTests
             Is.EqualTo(new[] { (checkout.InstanceId, "checkout"), (wallet.InstanceId, "wallet") }));
         Assert.That(instances.Select(i => (i.GetProperty("ackedRevision").GetInt64(), i.GetProperty("lag").GetInt64())), Has.All.EqualTo((revision, 0L)));
         Assert.That(instances.Select(i => i.GetProperty("sdk").GetString()), Has.All.EqualTo(FlagKit.Sources.GrpcFlagSource.SdkName));
-        Assert.That(human.Stdout, Does.Contain("2 SDK instances connected, 2 up to date").And.Match(@"INSTANCE\s+APP\s+SDK\s+REVISION\s+LAG"));
+        Assert.That(instances.Select(i => i.GetProperty("sentRevision").GetInt64()), Has.All.EqualTo(revision), "the server sent each the revision it acked");
+        Assert.That(instances.Where(i => i.GetProperty("sentAt").GetDateTimeOffset() > i.GetProperty("ackedAt").GetDateTimeOffset()), Is.Empty, "sent before acked");
+        Assert.That(human.Stdout, Does.Contain("2 SDK instances connected, 2 up to date").And.Match(@"INSTANCE\s+APP\s+SDK\s+REVISION\s+LAG\s+SENT\s+ACKED"));
     }
 
     [Test]
