@@ -69,21 +69,8 @@ internal sealed class Scratch
     }
 
     /// <summary>An equal string already kept by a compiled condition, or <paramref name="text"/> itself.</summary>
-    public string Shared(string text)
-    {
-        if (_texts.TryGetValue(text, out var shared))
-        {
-            return shared;
-        }
-
-        if (_texts.Count >= MaxSharedTexts)
-        {
-            _texts.Clear();
-        }
-
-        _texts[text] = text;
-        return text;
-    }
+    public string Shared(string text) =>
+        _texts.TryGetValue(text, out var shared) ? shared : Remember(_texts, text, text, MaxSharedTexts);
 
     // Small arrays that many compiled flags hold with the same content: a split's bounds ([500, 10000] for every 5 %
     // rollout) and variant indexes ([0, 1]), the one segment a flag names, a boolean flag's two shared variants. Shared
@@ -142,10 +129,11 @@ internal sealed class Scratch
         return _variantPairs.TryGetValue(key, out var shared) ? shared : Remember(_variantPairs, key, [.. variants]);
     }
 
-    private static TValue Remember<TKey, TValue>(Dictionary<TKey, TValue> pool, TKey key, TValue value)
+    // Every pool here is bounded the same way: emptied when full, so arbitrary input cannot grow it without limit.
+    private static TValue Remember<TKey, TValue>(Dictionary<TKey, TValue> pool, TKey key, TValue value, int bound = MaxSharedArrays)
         where TKey : notnull
     {
-        if (pool.Count >= MaxSharedArrays)
+        if (pool.Count >= bound)
         {
             pool.Clear();
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace FlagKit.Evaluation;
@@ -56,13 +57,9 @@ internal static class Evaluator
     /// <summary>The variant served (-1: the caller's default), with the reason, error and rule in <paramref name="outcome"/>.</summary>
     private static int Resolve(FlagSnapshot snapshot, CompiledFlag flag, EvaluationContext context, int depth, ref Outcome outcome)
     {
-        // Killed and off flags are constant (decided when compiled, see CompiledFlag): they answer here, so the
-        // kill switch wins over everything below.
-        if (flag.ConstantVariant >= 0)
-        {
-            outcome.Reason = flag.ConstantReason;
-            return flag.ConstantVariant;
-        }
+        // Killed and off flags are constant (decided when compiled, see CompiledFlag), and every caller answers a
+        // constant flag before it gets here (FlagSnapshot, PrerequisitesMet): the kill switch wins over everything below.
+        Debug.Assert(flag.ConstantVariant < 0, "constant flags are answered by the caller");
 
         if (flag.Failure is not null)
         {
@@ -117,7 +114,17 @@ internal static class Evaluator
             }
 
             var inner = default(Outcome);
-            var variant = Resolve(snapshot, required, context, depth + 1, ref inner);
+            int variant;
+            if (required.ConstantVariant >= 0)
+            {
+                inner.Reason = required.ConstantReason;
+                variant = required.ConstantVariant;
+            }
+            else
+            {
+                variant = Resolve(snapshot, required, context, depth + 1, ref inner);
+            }
+
             if (inner.ErrorCode == EvaluationErrorCode.PrerequisiteDepthExceeded)
             {
                 outcome.Fail(EvaluationReason.Error, EvaluationErrorCode.PrerequisiteDepthExceeded);
