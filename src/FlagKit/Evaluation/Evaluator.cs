@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace FlagKit.Evaluation;
 
 /// <summary>
-/// The evaluation routine: the order of checks every SDK keeps (see DESIGN.md, "Evaluation semantics").
+/// The evaluation routine: the order of checks every SDK keeps (see docs/architecture.md, "Evaluation order").
 /// </summary>
 /// <remarks>
 /// <para>
