@@ -1,18 +1,5 @@
 namespace FlagKit.Evaluation;
 
-/// <summary>The well-known context attributes, resolved from a condition's attribute name once, at compile time.</summary>
-internal enum AttributeKind : byte
-{
-    Custom,
-    AccountId,
-    Segment,
-    Region,
-    Game,
-    App,
-    Ip,
-    ClientVersion,
-}
-
 /// <summary>A context attribute named by a condition or a split, resolved at compile time.</summary>
 internal readonly struct AttributeRef
 {

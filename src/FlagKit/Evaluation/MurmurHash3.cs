@@ -213,6 +213,3 @@ internal static class MurmurHash3
         return (int)(Hash32(buffer[..written]) % BucketCount);
     }
 }
-
-/// <summary>The MurmurHash3 state after a split's salt: see <see cref="MurmurHash3.Prefix(string)"/>.</summary>
-internal readonly record struct MurmurPrefix(uint State, uint Pending, int PendingLength, int Length);

@@ -694,39 +694,3 @@ public sealed class VersionRange
     // Count: how many of major, minor, patch were numbers (0 for '*' or 'x'). Full is set when Count is 3.
     private readonly record struct Partial(int Count, int Major, int Minor, int Patch, SemanticVersion Full);
 }
-
-/// <summary>The primitive operators a range desugars to.</summary>
-internal enum ComparatorOp
-{
-    Equal,
-    Greater,
-    GreaterOrEqual,
-    Less,
-    LessOrEqual,
-}
-
-/// <summary>One primitive comparator: an operator and a full version.</summary>
-internal readonly record struct Comparator(ComparatorOp Op, SemanticVersion Version)
-{
-    public bool Test(SemanticVersion candidate)
-    {
-        var c = candidate.CompareTo(Version);
-        return Op switch
-        {
-            ComparatorOp.Equal => c == 0,
-            ComparatorOp.Greater => c > 0,
-            ComparatorOp.GreaterOrEqual => c >= 0,
-            ComparatorOp.Less => c < 0,
-            _ => c <= 0,
-        };
-    }
-
-    public override string ToString() => Op switch
-    {
-        ComparatorOp.Equal => "",
-        ComparatorOp.Greater => ">",
-        ComparatorOp.GreaterOrEqual => ">=",
-        ComparatorOp.Less => "<",
-        _ => "<=",
-    } + Version.ToString();
-}
