@@ -8,7 +8,7 @@ public sealed class FlagClientStatusChangedEventArgs : EventArgs
     /// <param name="status">The new status.</param>
     /// <param name="previousStatus">The status before.</param>
     /// <param name="detail">What the source said about it, if anything.</param>
-    public FlagClientStatusChangedEventArgs(FlagClientStatus status, FlagClientStatus previousStatus, string? detail)
+    internal FlagClientStatusChangedEventArgs(FlagClientStatus status, FlagClientStatus previousStatus, string? detail)
     {
         Status = status;
         PreviousStatus = previousStatus;

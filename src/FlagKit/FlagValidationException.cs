@@ -12,7 +12,7 @@ public sealed class FlagValidationException : Exception
 {
     /// <summary>Creates the exception from the problems found.</summary>
     /// <param name="errors">Every problem found; at least one.</param>
-    public FlagValidationException(IReadOnlyList<FlagValidationError> errors)
+    internal FlagValidationException(IReadOnlyList<FlagValidationError> errors)
         : base(Format(errors))
     {
         Errors = errors;
@@ -21,7 +21,7 @@ public sealed class FlagValidationException : Exception
     /// <summary>Creates the exception from the problems found, with the exception that revealed them.</summary>
     /// <param name="errors">Every problem found; at least one.</param>
     /// <param name="innerException">The underlying exception (e.g. a JSON syntax error).</param>
-    public FlagValidationException(IReadOnlyList<FlagValidationError> errors, Exception? innerException)
+    internal FlagValidationException(IReadOnlyList<FlagValidationError> errors, Exception? innerException)
         : base(Format(errors), innerException)
     {
         Errors = errors;

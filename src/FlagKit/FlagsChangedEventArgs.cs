@@ -8,7 +8,7 @@ public sealed class FlagsChangedEventArgs : EventArgs
     /// <param name="keys">The keys whose result could have changed.</param>
     /// <param name="revision">The revision now serving.</param>
     /// <param name="previousRevision">The revision served before.</param>
-    public FlagsChangedEventArgs(IReadOnlyList<string> keys, long revision, long previousRevision)
+    internal FlagsChangedEventArgs(IReadOnlyList<string> keys, long revision, long previousRevision)
     {
         Keys = keys;
         Revision = revision;

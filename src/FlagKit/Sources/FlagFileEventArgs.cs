@@ -8,7 +8,7 @@ public sealed class FlagFileEventArgs : EventArgs
     /// <param name="path">The file.</param>
     /// <param name="snapshot">The snapshot loaded, or <see langword="null"/> when the file was refused.</param>
     /// <param name="error">Why the file was refused (a <see cref="FlagValidationException"/> or an I/O error), or <see langword="null"/>.</param>
-    public FlagFileEventArgs(string path, FlagSnapshot? snapshot, Exception? error)
+    internal FlagFileEventArgs(string path, FlagSnapshot? snapshot, Exception? error)
     {
         Path = path;
         Snapshot = snapshot;

@@ -42,7 +42,7 @@ namespace FlagKit.Sources;
 public sealed class GrpcFlagSource : FlagSource
 {
     /// <summary>The name this SDK gives in <c>Hello.sdk_name</c>.</summary>
-    public const string SdkName = "flagkit-dotnet";
+    internal const string SdkName = "flagkit-dotnet";
 
     private const int ProtocolVersion = 1;
     private static readonly string ProcessInstance = Guid.NewGuid().ToString("N")[..12];

@@ -157,7 +157,7 @@ public sealed class InMemoryFlagSource : FlagSource
     /// <summary>Reports a status to the client, to test how code behaves when flags are stale or failed.</summary>
     /// <param name="status">The status.</param>
     /// <param name="detail">A detail for logs.</param>
-    public void ReportStatus(FlagClientStatus status, string? detail = null)
+    internal void ReportStatus(FlagClientStatus status, string? detail = null)
     {
         lock (_gate)
         {

@@ -9,7 +9,7 @@ public sealed class ContractNegotiationException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="result">The failed negotiation.</param>
-    public ContractNegotiationException(NegotiationResult result)
+    internal ContractNegotiationException(NegotiationResult result)
         : base(result?.Message)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -17,7 +17,7 @@ namespace FlagKit.Versioning;
 /// Version lists are full SemVer versions separated by commas (white space around them ignored), at most
 /// <see cref="MaxVersionsPerList"/>. All members are thread-safe and never throw on bad input.
 /// </remarks>
-public static class ContractWire
+internal static class ContractWire
 {
     /// <summary>The most versions a list may hold; longer lists are a protocol error.</summary>
     public const int MaxVersionsPerList = 64;

@@ -127,7 +127,8 @@ public sealed class MigrationTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(mismatches.Single(), Is.EqualTo(new MigrationMismatch("ledger-mismatch", MigrationStage.Shadow, 100, 99)));
+            var mismatch = mismatches.Single();
+            Assert.That((mismatch.Migration, mismatch.Stage, mismatch.Old, mismatch.New), Is.EqualTo(("ledger-mismatch", MigrationStage.Shadow, (object)100, (object)99)));
             Assert.That(comparisons.Sum(t => t["flagkit.migration.outcome"] == "match"), Is.EqualTo(1));
             Assert.That(comparisons.Sum(t => t["flagkit.migration.outcome"] == "mismatch"), Is.EqualTo(1));
             Assert.That(durations.Measurements.Count(m => m.Tags["flagkit.migration.side"] == "old"), Is.EqualTo(2));
