@@ -180,7 +180,7 @@ internal sealed class CompiledFlag
         Kind = document.Kind;
         Version = document.Version;
         On = document.On;
-        Killed = document.Killed;
+        Killed = Compilation.KillSources.IsKilled(document);
         Failure = failure;
         Variants = [];
         Tags = document.Tags is { Count: > 0 } tags ? tags : [];
@@ -209,7 +209,7 @@ internal sealed class CompiledFlag
         Kind = document.Kind;
         Version = document.Version;
         On = document.On;
-        Killed = document.Killed;
+        Killed = Compilation.KillSources.IsKilled(document);
         Variants = variants;
         OffVariant = offVariant;
         Tags = document.Tags is { Count: > 0 } tags ? tags : [];
