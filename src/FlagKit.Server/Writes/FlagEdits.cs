@@ -295,7 +295,7 @@ internal static class FlagEdits
     private static DocumentEntry LiveFlag(EnvironmentState state, string key) =>
         state.Find(DocumentKind.Flag, key) is { IsLive: true } entry
             ? entry
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Flag '{key}' does not exist in environment '{state.Name}'."));
+            : throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(DocumentKind.Flag)} '{key}' does not exist in environment '{state.Name}'."));
 
     private static string TwoVariantDefault(FlagDocument flag, SplitDocument? split)
     {
