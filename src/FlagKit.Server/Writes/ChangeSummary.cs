@@ -140,9 +140,9 @@ internal static class ChangeSummary
         var added = now.Where(k => !old.Contains(k.Source)).Select(k => "+" + k.Source);
         var removed = old.Except(now.Select(k => k.Source), StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(s => "−" + s);
         var changes = added.Concat(removed).ToList();
-        if (changes.Count == 0 || (before.Killed != after.Killed && changes is ["+flag"] or ["−flag"]))
+        if (changes.Count == 0 || before.Killed != after.Killed)
         {
-            // A plain kill or unkill of the flag itself: "killed: false → true" says it all.
+            // The first kill or the last lift: "killed: false → true" says it; the sources are in the document.
             return;
         }
 

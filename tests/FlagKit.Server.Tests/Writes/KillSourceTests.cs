@@ -54,7 +54,7 @@ public sealed class KillSourceTests
         Assert.That(cashout.TryGetProperty("kills", out _), Is.False, "no empty kills list is stored");
         var summary = unkill.Changes.Single(c => c.Key == "bonus-wheel").Summary;
         Assert.That(summary, Does.Contain("kills: −tag:payouts").And.Contain("still killed by flag (INC-A, bootstrap admin)"));
-        Assert.That(unkill.Changes.Single(c => c.Key == "cashout").Summary, Does.Contain("killed: true → false"));
+        Assert.That(unkill.Changes.Single(c => c.Key == "cashout").Summary, Is.EqualTo("killed: true → false"));
     }
 
     [Test]
@@ -118,6 +118,17 @@ public sealed class KillSourceTests
 
         await State(FlagStateChange.Unkill, key: "old-kill");
         Assert.That((await Flag("old-kill")).GetProperty("killed").GetBoolean(), Is.False);
+    }
+
+    [Test]
+    public async Task KillTag_FlagAlreadyKilled_SummaryNamesTheAddedSource()
+    {
+        await State(FlagStateChange.Kill, key: "cashout", comment: "own");
+
+        var tag = await State(FlagStateChange.Kill, tag: "payouts", comment: "INC-B");
+
+        Assert.That(tag.Changes.Single(c => c.Key == "cashout").Summary, Is.EqualTo("kills: +tag:payouts"));
+        Assert.That(tag.Changes.Single(c => c.Key == "bonus-wheel").Summary, Is.EqualTo("killed: false → true"));
     }
 
     [Test]
