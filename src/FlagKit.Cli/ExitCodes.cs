@@ -33,6 +33,12 @@ internal static class ExitCodes
     /// <summary><c>--wait</c> timed out: the change IS committed, but not every SDK instance acknowledged it.</summary>
     public const int WaitTimedOut = 8;
 
+    /// <summary>
+    /// A write was sent but its answer was lost (the connection broke, or the deadline passed): it may or may not have
+    /// been applied. Retry with the idempotency key printed (applied at most once), or check the history.
+    /// </summary>
+    public const int OutcomeUnknown = 9;
+
     /// <summary>The table printed by <c>flagkit --help</c> and reproduced in <c>docs/cli.md</c>.</summary>
     public static readonly (int Code, string Meaning)[] Table =
     [
@@ -45,6 +51,7 @@ internal static class ExitCodes
         (Unreachable, "flag server unreachable or not answering"),
         (Invalid, "invalid input (flags file, config file, or a value the server refused)"),
         (WaitTimedOut, "--wait timed out: the change is committed but not every SDK instance applied it"),
+        (OutcomeUnknown, "a write was sent but the answer was lost: it may have been applied; retry with the printed --idempotency-key, or check history"),
     ];
 
     /// <summary>A short machine name for a code, used in <c>--json</c> error objects.</summary>
@@ -58,6 +65,7 @@ internal static class ExitCodes
         Unreachable => "unreachable",
         Invalid => "invalid",
         WaitTimedOut => "wait_timed_out",
+        OutcomeUnknown => "outcome_unknown",
         _ => "error",
     };
 }

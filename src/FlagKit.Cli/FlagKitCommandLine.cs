@@ -29,12 +29,13 @@ internal static class FlagKitCommandLine
         root.Subcommands.Add(FlagCommands.State("enable", FlagStateChange.Enable, "Turn a flag's targeting on (or every flag with --tag)"));
         root.Subcommands.Add(FlagCommands.State("disable", FlagStateChange.Disable, "Turn a flag's targeting off: it serves its off variant"));
         root.Subcommands.Add(FlagCommands.State("kill", FlagStateChange.Kill, "Kill switch: serve the off variant whatever else is set (--tag asks first)"));
-        root.Subcommands.Add(FlagCommands.State("unkill", FlagStateChange.Unkill, "Lift a kill switch (or every kill on flags with --tag)"));
+        root.Subcommands.Add(FlagCommands.State("unkill", FlagStateChange.Unkill, "Lift a kill: the flag's own, a tag's (--tag, asks first) or an incident's; the flag stays killed while another stands"));
         root.Subcommands.Add(FlagCommands.Rollout());
         root.Subcommands.Add(FlagCommands.Target());
         root.Subcommands.Add(FlagCommands.Archive());
         root.Subcommands.Add(HistoryCommands.History());
         root.Subcommands.Add(HistoryCommands.Rollback());
+        root.Subcommands.Add(HistoryCommands.Audit());
         root.Subcommands.Add(FileCommands.Diff());
         root.Subcommands.Add(FileCommands.Apply());
         root.Subcommands.Add(FileCommands.Export());
@@ -63,6 +64,7 @@ internal static class FlagKitCommandLine
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = Build();
+        CommandLine.Arguments = args;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {

@@ -23,7 +23,7 @@ internal static class CommandAction
             }
             catch (CommandFailedException ex)
             {
-                return Fail(context, ex.ExitCode, ex.Message, (ex as ValidationFailedException)?.Problems);
+                return Fail(context, ex.ExitCode, ex.Message, (ex as ValidationFailedException)?.Problems, ex as OutcomeUnknownException);
             }
             catch (RpcException ex)
             {
@@ -44,9 +44,15 @@ internal static class CommandAction
             }
         });
 
-    private static int Fail(CommandContext context, int exitCode, string message, List<ProblemJson>? problems)
+    private static int Fail(CommandContext context, int exitCode, string message, List<ProblemJson>? problems, OutcomeUnknownException? unknown = null)
     {
         context.Error.WriteLine($"flagkit: {message}");
+        if (unknown is not null)
+        {
+            context.Error.WriteLine($"  check what happened:  {unknown.Check}");
+            context.Error.WriteLine($"  retry (at most once): {unknown.Retry}");
+        }
+
         if (problems is not null)
         {
             // The first problem is already in the message line.
@@ -58,7 +64,9 @@ internal static class CommandAction
 
         if (context.Json)
         {
-            context.WriteJson(new ErrorJson(new ErrorBodyJson(exitCode, ExitCodes.Name(exitCode), message, problems)), CliJsonContext.Default.ErrorJson);
+            context.WriteJson(
+                new ErrorJson(new ErrorBodyJson(exitCode, ExitCodes.Name(exitCode), message, problems, unknown?.IdempotencyKey, unknown?.Retry, unknown?.Check)),
+                CliJsonContext.Default.ErrorJson);
         }
 
         return exitCode;

@@ -16,6 +16,7 @@ internal sealed class CommandContext : IDisposable
 {
     private ServerSettings? _settings;
     private AdminConnection? _connection;
+    private PendingWrite? _write;
 
     public CommandContext(ParseResult parse, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
@@ -46,7 +47,8 @@ internal sealed class CommandContext : IDisposable
         Parse.GetValue(GlobalOptions.Key),
         Parse.GetValue(GlobalOptions.Environment),
         Parse.GetValue(GlobalOptions.Config),
-        System.Environment.GetEnvironmentVariables());
+        System.Environment.GetEnvironmentVariables(),
+        actorFlag: Parse.GetValue(GlobalOptions.Actor));
 
     /// <summary>The environment commands act on.</summary>
     public string Environment => Settings.Environment;
@@ -64,14 +66,23 @@ internal sealed class CommandContext : IDisposable
         {
             return await call(Admin, AdminConnection.Call(Time, Cancellation)).ResponseAsync.ConfigureAwait(false);
         }
+        catch (RpcException ex) when (typeof(T) == typeof(WriteResponse) && _write is { } write && AdminConnection.MayHaveLanded(ex))
+        {
+            throw OutcomeUnknown(ex, write);
+        }
         catch (RpcException ex)
         {
             throw AdminConnection.Describe(ex, Settings);
         }
     }
 
-    /// <summary>Write options for a write command: comment, expected revision and a fresh idempotency key.</summary>
-    public FlagKit.Protocol.V1.WriteOptions WriteOptions(long? expectedRevision = null)
+    /// <summary>
+    /// Write options for a write command: comment, expected revision and a fresh idempotency key. Call it right before
+    /// the write: if the write's answer is lost, the failure names this key, the command to retry and how to check.
+    /// </summary>
+    /// <param name="expectedRevision">The revision to expect unless <c>--expected-revision</c> is given.</param>
+    /// <param name="flag">The flag written (named in the check command), if one.</param>
+    public FlagKit.Protocol.V1.WriteOptions WriteOptions(long? expectedRevision = null, string? flag = null)
     {
         var options = new FlagKit.Protocol.V1.WriteOptions
         {
@@ -85,6 +96,7 @@ internal sealed class CommandContext : IDisposable
             options.ExpectedRevision = revision;
         }
 
+        _write = new PendingWrite(options.IdempotencyKey, flag);
         return options;
     }
 
@@ -120,4 +132,22 @@ internal sealed class CommandContext : IDisposable
     }
 
     public void Dispose() => _connection?.Dispose();
+
+    private OutcomeUnknownException OutcomeUnknown(RpcException exception, PendingWrite write)
+    {
+        var cause = exception.StatusCode == StatusCode.DeadlineExceeded
+            ? $"no answer within {AdminConnection.CallTimeout.TotalSeconds:0} s"
+            : "the connection broke before the answer came back";
+        var retry = CommandLine.Retry(Parse, write.IdempotencyKey);
+        var check = CommandLine.Check(write.Flag, Environment);
+        return new OutcomeUnknownException(
+            $"the write was sent to {Settings.Url.OriginalString} but {cause}: it may or may not have been applied. " +
+            $"Its idempotency key is {write.IdempotencyKey}; retrying with it applies the write at most once.",
+            write.IdempotencyKey,
+            retry,
+            check);
+    }
+
+    /// <summary>The write in flight: its idempotency key and the flag it writes (if one).</summary>
+    private sealed record PendingWrite(string IdempotencyKey, string? Flag);
 }

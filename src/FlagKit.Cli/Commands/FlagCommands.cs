@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FlagKit.Cli.Output;
+using FlagKit.Compilation;
 using FlagKit.Protocol.V1;
 
 namespace FlagKit.Cli.Commands;
@@ -37,10 +38,10 @@ internal static class FlagCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table("flag", "state", "serves", "tags", "version>", "updated");
+            var table = new Table("flag", "state", "serves", "tags", "version>", "updated", "killed by");
             foreach (var f in flags)
             {
-                table.Add(f.Key, f.State, f.Serves, string.Join(",", f.Tags), Number(f.Version), Format.Time(f.UpdatedAt));
+                table.Add(f.Key, f.State, f.Serves, string.Join(",", f.Tags), Number(f.Version), Format.Time(f.UpdatedAt), KilledBy(f.Kills));
             }
 
             context.Out.WriteLine($"{context.Environment} at revision {response.EnvironmentRevision}: {Count(flags.Count, "flag")}{Filter(request)}");
@@ -69,7 +70,7 @@ internal static class FlagCommands
                 context.WriteJson(
                     new FlagDetailJson(
                         context.Environment, record.EnvironmentRevision, record.Key, FlagView.State(flag), record.Version,
-                        record.Revision, Format.Instant(record.UpdatedAt), record.UpdatedBy, document.RootElement.Clone()),
+                        record.Revision, Format.Instant(record.UpdatedAt), record.UpdatedBy, document.RootElement.Clone(), FlagView.Kills(flag)),
                     CliJsonContext.Default.FlagDetailJson);
                 return ExitCodes.Ok;
             }
@@ -78,6 +79,12 @@ internal static class FlagCommands
             o.WriteLine($"flag {record.Key} in {context.Environment} (environment revision {record.EnvironmentRevision})");
             var rows = new Table("", "");
             rows.Add("state", FlagView.State(flag));
+            foreach (var kill in FlagView.Kills(flag))
+            {
+                // Why it is killed: one row per source that holds it down.
+                rows.Add("killed by", KillLine(kill));
+            }
+
             rows.Add("serves", FlagView.Serves(flag));
             rows.Add("version", $"{record.Version} (revision {record.Revision}, {Format.Time(Format.Instant(record.UpdatedAt))} by {Or(record.UpdatedBy)})");
             if (flag is not null)
@@ -113,49 +120,145 @@ internal static class FlagCommands
         return command;
     }
 
-    /// <summary><c>enable</c> / <c>disable</c> / <c>kill</c> / <c>unkill</c>: one flag, or every flag with <c>--tag</c>.</summary>
+    /// <summary>
+    /// <c>enable</c> / <c>disable</c> / <c>kill</c> / <c>unkill</c>: one flag, or every flag with <c>--tag</c>. A kill adds
+    /// a source (the flag, the tag, or <c>--incident</c>); an unkill lifts only the source it names (or, with <c>--all</c>,
+    /// every one) and says what still holds each flag down.
+    /// </summary>
     public static Command State(string name, FlagStateChange change, string description)
     {
         var key = new Argument<string?>("flag") { Description = "The flag key (or use --tag)", Arity = ArgumentArity.ZeroOrOne };
         var tag = new Option<string?>("--tag") { Description = "Every flag carrying this tag (one revision for all)", HelpName = "tag" };
         var command = new Command(name, description) { key, tag };
-        var destructive = change == FlagStateChange.Kill;
-        WriteOptionsSet.AddTo(command, destructive);
+        var kills = change is FlagStateChange.Kill or FlagStateChange.Unkill;
+        var incident = new Option<string?>("--incident")
+        {
+            Description = change == FlagStateChange.Kill
+                ? "Record the kill as made for this incident (lifted by 'unkill --incident ID', not by a plain unkill)"
+                : "Lift the kill made for this incident (with no flag or --tag: on every flag it holds down)",
+            HelpName = "id",
+        };
+        var all = new Option<bool>("--all") { Description = "Lift every kill of the flag, whoever made it (asks first)" };
+        if (kills)
+        {
+            command.Options.Add(incident);
+        }
+
+        if (change == FlagStateChange.Unkill)
+        {
+            command.Options.Add(all);
+        }
+
+        WriteOptionsSet.AddTo(command, destructive: kills);
         CommandAction.Set(command, async context =>
         {
             var flag = context.Value(key);
             var tagValue = context.Value(tag);
-            if ((flag is null) == (tagValue is null))
+            var incidentValue = kills ? context.Value(incident) : null;
+            var allSources = change == FlagStateChange.Unkill && context.Value(all);
+            var keyless = change == FlagStateChange.Unkill && incidentValue is not null;
+            if ((flag is not null && tagValue is not null) || (flag is null && tagValue is null && !keyless))
             {
                 throw new CommandFailedException(ExitCodes.Usage, $"{name} takes a flag key or --tag, exactly one of them; see 'flagkit {name} --help'.");
             }
 
-            if (tagValue is not null && destructive)
+            if (allSources && (flag is null || incidentValue is not null))
             {
-                // Show what a kill by tag is about to hit before asking.
-                var request = new ListFlagsRequest { Environment = context.Environment, Tag = tagValue };
-                var carrying = await context.CallAsync((admin, call) => admin.ListFlagsAsync(request, call));
-                if (carrying.Flags.Count == 0)
-                {
-                    throw new CommandFailedException(ExitCodes.NotFound, $"no flag in '{context.Environment}' carries tag '{tagValue}'; nothing to {name}.");
-                }
-
-                var keys = string.Join(", ", carrying.Flags.Select(f => f.Key).Order(StringComparer.Ordinal));
-                context.Confirm($"{name} {Count(carrying.Flags.Count, "flag")} tagged '{tagValue}' in '{context.Environment}' ({keys})");
+                throw new CommandFailedException(ExitCodes.Usage, "unkill --all lifts every kill of one flag: give the flag key, and no --tag or --incident.");
             }
 
+            await ConfirmStateAsync(context, name, change, flag, tagValue, allSources);
             var write = new SetFlagStateRequest
             {
                 Environment = context.Environment,
                 Change = change,
                 Key = flag ?? "",
                 Tag = tagValue ?? "",
-                Options = context.WriteOptions(),
+                Incident = incidentValue ?? "",
+                AllSources = allSources,
+                Options = context.WriteOptions(flag: flag),
             };
             var response = await context.CallAsync((admin, call) => admin.SetFlagStateAsync(write, call));
-            return await WriteReport.ReportAsync(context, response);
+            var killState = kills ? await KillStateAsync(context, response) : null;
+            return await WriteReport.ReportAsync(context, response, killState);
         });
         return command;
+    }
+
+    // kill --tag, unkill --tag and unkill --all ask first, naming what they are about to reach.
+    private static async Task ConfirmStateAsync(CommandContext context, string name, FlagStateChange change, string? flag, string? tag, bool allSources)
+    {
+        if (allSources)
+        {
+            var request = new GetDocumentRequest { Environment = context.Environment, Key = flag! };
+            var record = await context.CallAsync((admin, call) => admin.GetFlagAsync(request, call));
+            var current = FlagView.Kills(FlagView.TryRead(record.Json.Span));
+            context.Confirm($"lift every kill of flag '{flag}' in '{context.Environment}' ({(current.Count == 0 ? "it is not killed" : string.Join("; ", current.Select(KillLine)))})");
+            return;
+        }
+
+        if (tag is null || change is not (FlagStateChange.Kill or FlagStateChange.Unkill))
+        {
+            return;
+        }
+
+        // Show what a kill or unkill by tag is about to reach before asking: the flags carrying the tag, and (unkill)
+        // flags the tag's kill still holds down although they no longer carry it.
+        var list = new ListFlagsRequest { Environment = context.Environment, Tag = change == FlagStateChange.Kill ? tag : "" };
+        var flags = await context.CallAsync((admin, call) => admin.ListFlagsAsync(list, call));
+        var reached = flags.Flags.Select(Summary)
+            .Where(f => f.Tags.Contains(tag, StringComparer.Ordinal) || f.Kills.Any(k => k.Source == KillSources.Tag(tag)))
+            .Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
+        if (reached.Count == 0)
+        {
+            throw new CommandFailedException(ExitCodes.NotFound, $"no flag in '{context.Environment}' carries tag '{tag}'; nothing to {name}.");
+        }
+
+        var what = change == FlagStateChange.Kill ? "kill" : $"lift the kill by tag '{tag}' of";
+        context.Confirm($"{what} {Count(reached.Count, "flag")} tagged '{tag}' in '{context.Environment}' ({string.Join(", ", reached)})");
+    }
+
+    // After a kill or unkill: every flag it reached, killed or not, and what still holds it down. The answer carries the
+    // documents it changed; the others (already killed by that source, say) are read back.
+    private static async Task<List<FlagKillStateJson>> KillStateAsync(CommandContext context, WriteResponse response)
+    {
+        var documents = response.Changes.Where(c => c.Kind == DocumentKind.Flag && !c.AfterJson.IsEmpty)
+            .ToDictionary(c => c.Key, c => FlagView.TryRead(c.AfterJson.Span), StringComparer.Ordinal);
+        var missing = response.Changes.Where(c => c.Kind == DocumentKind.Flag && !documents.ContainsKey(c.Key)).Select(c => c.Key).ToList();
+        if (missing.Count > 0)
+        {
+            try
+            {
+                var list = await context.CallAsync((admin, call) => admin.ListFlagsAsync(new ListFlagsRequest { Environment = response.Environment }, call));
+                foreach (var record in list.Flags.Where(r => missing.Contains(r.Key, StringComparer.Ordinal)))
+                {
+                    documents[record.Key] = FlagView.TryRead(record.Json.Span);
+                }
+            }
+            catch (CommandFailedException ex)
+            {
+                // The write is committed; only the report of the flags it did not change is missing.
+                context.Error.WriteLine($"flagkit: the write is committed, but the kill state of {string.Join(", ", missing)} could not be read: {ex.Message}");
+            }
+        }
+
+        return documents.OrderBy(d => d.Key, StringComparer.Ordinal)
+            .Select(d => new FlagKillStateJson(d.Key, d.Value is not null && KillSources.IsKilled(d.Value), FlagView.Kills(d.Value)))
+            .ToList();
+    }
+
+    /// <summary>A kill source with why, who and when: <c>tag:payouts (INC-B, ops@example.com, 2026-12-01 03:00)</c>.</summary>
+    internal static string KillLine(KillJson kill) =>
+        Describe(kill.Source, kill.Reason, kill.By, kill.At is { } at ? Format.Time(at) : null);
+
+    /// <summary>Every source, without times (a table cell): <c>tag:payouts (INC-B, ops@example.com); flag</c>, or <c>-</c>.</summary>
+    internal static string KilledBy(List<KillJson> kills) =>
+        kills.Count == 0 ? "-" : string.Join("; ", kills.Select(k => Describe(k.Source, k.Reason, k.By)));
+
+    private static string Describe(string source, params string?[] details)
+    {
+        var known = details.Where(d => !string.IsNullOrWhiteSpace(d)).ToList();
+        return known.Count == 0 ? source : $"{source} ({string.Join(", ", known)})";
     }
 
     public static Command Archive()
@@ -169,7 +272,7 @@ internal static class FlagCommands
             var kind = context.Value(segment) ? DocumentKind.Segment : DocumentKind.Flag;
             var name = context.Value(key);
             context.Confirm($"archive {WriteReport.KindName(kind)} '{name}' in '{context.Environment}' (SDKs will stop seeing it; callers get their defaults)");
-            var request = new ArchiveDocumentRequest { Environment = context.Environment, Kind = kind, Key = name, Options = context.WriteOptions() };
+            var request = new ArchiveDocumentRequest { Environment = context.Environment, Kind = kind, Key = name, Options = context.WriteOptions(flag: kind == DocumentKind.Flag ? name : null) };
             var response = await context.CallAsync((admin, call) => admin.ArchiveDocumentAsync(request, call));
             return await WriteReport.ReportAsync(context, response);
         });
@@ -197,7 +300,7 @@ internal static class FlagCommands
                 Key = context.Value(key),
                 RuleId = context.Value(rule) ?? "",
                 Variant = context.Value(variant) ?? "",
-                Options = context.WriteOptions(),
+                Options = context.WriteOptions(flag: context.Value(key)),
             };
             var percentText = context.Value(percent);
             var weightsText = context.Value(weights);
@@ -251,7 +354,7 @@ internal static class FlagCommands
                 Environment = context.Environment,
                 Key = context.Value(key),
                 Variant = context.Value(variant),
-                Options = context.WriteOptions(),
+                Options = context.WriteOptions(flag: context.Value(key)),
             };
             request.Add.AddRange(Ids(context.Value(add)));
             request.Remove.AddRange(Ids(context.Value(remove)));
@@ -280,7 +383,8 @@ internal static class FlagCommands
             record.Version,
             record.Revision,
             Format.Instant(record.UpdatedAt),
-            record.UpdatedBy);
+            record.UpdatedBy,
+            FlagView.Kills(flag));
     }
 
     internal static string Count(int count, string noun) => $"{count.ToString(CultureInfo.InvariantCulture)} {noun}{(count == 1 ? "" : "s")}";

@@ -35,6 +35,13 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> Actor = new("--actor")
+    {
+        Description = $"Who is acting, recorded in history and audit beside the key's name (for a shared key) [env {ServerSettings.ActorVariable}]",
+        HelpName = "name",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print machine-readable JSON on stdout (shapes documented in docs/cli.md)",
@@ -47,6 +54,7 @@ internal static class GlobalOptions
         root.Options.Add(Key);
         root.Options.Add(Environment);
         root.Options.Add(Config);
+        root.Options.Add(Actor);
         root.Options.Add(Json);
     }
 }

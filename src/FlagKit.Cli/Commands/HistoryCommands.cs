@@ -33,7 +33,7 @@ internal static class HistoryCommands
             {
                 var entries = response.Entries.Select(e => new HistoryEntryJson(
                     e.Revision, WriteReport.KindName(e.Kind), e.Key, e.Action, e.Author, e.Comment, Format.Instant(e.Time), e.Summary,
-                    Parse(e.BeforeJson), Parse(e.AfterJson))).ToList();
+                    Parse(e.BeforeJson), Parse(e.AfterJson), e.Operation.Length == 0 ? null : e.Operation)).ToList();
                 context.WriteJson(new HistoryJson(context.Environment, context.Value(key), entries), CliJsonContext.Default.HistoryJson);
                 return ExitCodes.Ok;
             }
@@ -44,10 +44,54 @@ internal static class HistoryCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table("revision>", "time", "kind", "key", "action", "author", "change", "comment");
+            // The operation (what the write was: "killed by tag payouts") when the server records it; older entries have none.
+            var operations = response.Entries.Any(e => e.Operation.Length > 0);
+            var table = operations
+                ? new Table("revision>", "time", "kind", "key", "action", "author", "operation", "change", "comment")
+                : new Table("revision>", "time", "kind", "key", "action", "author", "change", "comment");
             foreach (var e in response.Entries)
             {
-                table.Add(FlagCommands.Number(e.Revision), Format.Time(Format.Instant(e.Time)), WriteReport.KindName(e.Kind), e.Key, e.Action, FlagCommands.Or(e.Author), e.Summary, e.Comment);
+                string[] head = [FlagCommands.Number(e.Revision), Format.Time(Format.Instant(e.Time)), WriteReport.KindName(e.Kind), e.Key, e.Action, FlagCommands.Or(e.Author)];
+                table.Add(operations ? [.. head, FlagCommands.Or(e.Operation), e.Summary, e.Comment] : [.. head, e.Summary, e.Comment]);
+            }
+
+            table.WriteTo(context.Out);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Audit()
+    {
+        var limit = new Option<int>("--limit", "-n") { Description = "How many entries, newest first [default 20]", DefaultValueFactory = _ => 20, HelpName = "n" };
+        var command = new Command("audit", "Show the audit log of the environment: who did what, when (newest first)") { limit };
+        CommandAction.Set(command, async context =>
+        {
+            if (context.Value(limit) <= 0)
+            {
+                throw new CommandFailedException(ExitCodes.Usage, "--limit must be a positive number.");
+            }
+
+            var request = new GetAuditRequest { Environment = context.Environment, Limit = context.Value(limit) };
+            var response = await context.CallAsync((admin, call) => admin.GetAuditAsync(request, call));
+            var entries = response.Entries.Select(e => new AuditEntryJson(
+                e.Id, Format.Instant(e.Time), e.Actor, e.Action, e.Environment, e.Target, e.Revision, e.Detail)).ToList();
+            if (context.Json)
+            {
+                context.WriteJson(new AuditJson(context.Environment, entries), CliJsonContext.Default.AuditJson);
+                return ExitCodes.Ok;
+            }
+
+            if (entries.Count == 0)
+            {
+                context.Out.WriteLine($"no audit entries for '{context.Environment}'.");
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table("id>", "time", "actor", "action", "target", "revision>", "detail");
+            foreach (var e in entries)
+            {
+                table.Add(FlagCommands.Number(e.Id), Format.Time(e.Time), FlagCommands.Or(e.Actor), e.Action, FlagCommands.Or(e.Target), FlagCommands.Number(e.Revision), e.Detail);
             }
 
             table.WriteTo(context.Out);

@@ -19,10 +19,14 @@ internal static class StatusCommand
                 .OrderBy(i => i.AppName, StringComparer.Ordinal).ThenBy(i => i.InstanceId, StringComparer.Ordinal)
                 .Select(i => ToJson(i, response.EnvironmentRevision, now)).ToList();
             var upToDate = instances.Count(i => i.Lag == 0);
+            var killedRequest = new ListFlagsRequest { Environment = context.Environment, State = FlagStateFilter.Killed };
+            var killed = (await context.CallAsync((admin, call) => admin.ListFlagsAsync(killedRequest, call))).Flags
+                .Select(FlagCommands.Summary).OrderBy(f => f.Key, StringComparer.Ordinal)
+                .Select(f => new FlagKillStateJson(f.Key, true, f.Kills)).ToList();
             if (context.Json)
             {
                 context.WriteJson(
-                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances),
+                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances, killed),
                     CliJsonContext.Default.StatusJson);
                 return ExitCodes.Ok;
             }
@@ -30,6 +34,7 @@ internal static class StatusCommand
             context.Out.WriteLine(
                 $"{context.Environment} at revision {response.EnvironmentRevision} on {context.Settings.Url.OriginalString}: " +
                 $"{FlagCommands.Count(instances.Count, "SDK instance")} connected, {upToDate} up to date");
+            WriteKilled(killed, context.Out);
             if (instances.Count == 0)
             {
                 return ExitCodes.Ok;
@@ -73,6 +78,21 @@ internal static class StatusCommand
         i.FailedDocuments,
         i.SentRevision,
         Format.Instant(i.SentAt));
+
+    // "2 flags killed:" then one line each with what holds it down.
+    private static void WriteKilled(List<FlagKillStateJson> killed, TextWriter writer)
+    {
+        if (killed.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteLine($"{FlagCommands.Count(killed.Count, "flag")} killed:");
+        foreach (var flag in killed)
+        {
+            writer.WriteLine($"  {flag.Key}: {string.Join("; ", flag.Kills.Select(FlagCommands.KillLine))}");
+        }
+    }
 
     private static string Join(string name, string version) => name.Length == 0 ? "-" : version.Length == 0 ? name : $"{name} {version}";
 }

@@ -14,8 +14,9 @@ internal static class WriteReport
     /// <summary>Reports a write's answer, waits if asked, and returns the exit code.</summary>
     /// <param name="context">The command.</param>
     /// <param name="response">The server's answer.</param>
+    /// <param name="killState">After a kill or unkill: each flag it reached and what still holds it down.</param>
     /// <returns><see cref="ExitCodes.Ok"/>, or <see cref="ExitCodes.WaitTimedOut"/>.</returns>
-    public static async Task<int> ReportAsync(CommandContext context, WriteResponse response)
+    public static async Task<int> ReportAsync(CommandContext context, WriteResponse response, List<FlagKillStateJson>? killState = null)
     {
         WaitJson? wait = null;
         if (context.Parse.GetValue(WriteOptionsSet.Wait) && !response.DryRun)
@@ -26,11 +27,12 @@ internal static class WriteReport
 
         if (context.Json)
         {
-            context.WriteJson(ToJson(response, wait), CliJsonContext.Default.WriteJson);
+            context.WriteJson(ToJson(response, wait) with { KillState = killState }, CliJsonContext.Default.WriteJson);
         }
         else
         {
             WriteChanges(response, context.Out);
+            WriteKillState(killState, context.Out);
             WriteRevision(response, context.Out);
             if (wait is not null)
             {
@@ -95,6 +97,22 @@ internal static class WriteReport
             {
                 writer.WriteLine("    " + field);
             }
+        }
+    }
+
+    // "still killed: bonus-wheel by flag (INC-A, ops@example.com, 2026-12-01 03:00:00Z)" / "live: cashout".
+    private static void WriteKillState(List<FlagKillStateJson>? killState, TextWriter writer)
+    {
+        if (killState is null)
+        {
+            return;
+        }
+
+        foreach (var flag in killState)
+        {
+            writer.WriteLine(flag.Killed
+                ? $"still killed: {flag.Key} by {string.Join("; ", flag.Kills.Select(FlagCommands.KillLine))}"
+                : $"not killed: {flag.Key}");
         }
     }
 

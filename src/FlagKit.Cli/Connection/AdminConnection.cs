@@ -14,6 +14,9 @@ internal sealed class AdminConnection : IDisposable
     /// <summary>How long one admin call may take before it is reported as unreachable.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The request header naming the person acting (the server's <c>ApiKeyInterceptor.ActorHeader</c>).</summary>
+    public const string ActorHeader = "flagkit-actor";
+
     private readonly GrpcChannel _channel;
 
     /// <summary>Opens (lazily: nothing is sent until the first call) a channel to <paramref name="settings"/>.Url.</summary>
@@ -32,6 +35,12 @@ internal sealed class AdminConnection : IDisposable
             if (settings.Key is { } key)
             {
                 metadata.Add("authorization", "Bearer " + key);
+            }
+
+            if (settings.Actor is { } actor)
+            {
+                // Who is acting, recorded by the server in history and audit beside the key's name.
+                metadata.Add(ActorHeader, actor);
             }
 
             metadata.Add("user-agent", "flagkit-cli/" + typeof(AdminConnection).Assembly.GetName().Version?.ToString(3));
@@ -61,7 +70,7 @@ internal sealed class AdminConnection : IDisposable
     /// <returns>The failure to report.</returns>
     public static CommandFailedException Describe(RpcException exception, ServerSettings settings)
     {
-        var detail = OneLine(exception.Status.Detail);
+        var detail = Sentence(OneLine(exception.Status.Detail));
         if (exception.StatusCode == StatusCode.Unavailable && exception.Status.DebugException is { } cause)
         {
             // "Error connecting to subchannel" says little; the innermost cause says "Connection refused".
@@ -90,7 +99,9 @@ internal sealed class AdminConnection : IDisposable
                     : $"the server at {server} refused the API key ({detail}); check --key / {ServerSettings.KeyVariable}."),
             StatusCode.PermissionDenied => new(
                 ExitCodes.Auth,
-                $"permission denied: {detail}; this needs an admin key (SDK keys can only read their environment)."),
+                detail.Contains("admin key", StringComparison.OrdinalIgnoreCase)
+                    ? $"permission denied: {detail}."
+                    : $"permission denied: {detail}; this needs an admin key (SDK keys can only read their environment)."),
             StatusCode.InvalidArgument or StatusCode.OutOfRange => new(ExitCodes.Invalid, $"the server refused the request: {detail}."),
             StatusCode.Unavailable => new(
                 ExitCodes.Unreachable,
@@ -106,8 +117,44 @@ internal sealed class AdminConnection : IDisposable
         };
     }
 
+    /// <summary>
+    /// Whether a failed call may have reached the server and been applied: the transport broke after the connection
+    /// was made (the request may have been sent; its answer was lost), or the deadline passed. A call that never
+    /// connected (refused, name not resolved, TLS failed) and an answer the server gave are not.
+    /// </summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns>True when the outcome is unknown.</returns>
+    public static bool MayHaveLanded(RpcException exception)
+    {
+        if (exception.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return true;
+        }
+
+        if (exception.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown) || exception.Status.DebugException is not { } cause)
+        {
+            // The server answered with this status: it decided, and did not commit.
+            return false;
+        }
+
+        for (Exception? e = cause; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError }
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();
+
+    // Server messages are sentences ("Flag 'x' does not exist ..."); the CLI's lines start in lower case.
+    private static string Sentence(string text) =>
+        text.Length > 1 && char.IsUpper(text[0]) && char.IsLower(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 
     private static string OneLine(string text)
     {

@@ -11,8 +11,15 @@ namespace FlagKit.Cli.Connection;
 /// <param name="Key">The API key, or <c>null</c> when none was given anywhere.</param>
 /// <param name="Environment">The environment commands act on.</param>
 /// <param name="ConfigPath">The config file that was read, or <c>null</c> when none was.</param>
-internal sealed record ServerSettings(Uri Url, string? Key, string Environment, string? ConfigPath)
+/// <param name="Actor">The person acting (sent in the actor header: history and audit name them), or <c>null</c>.</param>
+internal sealed record ServerSettings(Uri Url, string? Key, string Environment, string? ConfigPath, string? Actor = null)
 {
+    /// <summary>Environment variable naming the person acting (same as <c>--actor</c>).</summary>
+    public const string ActorVariable = "FLAGKIT_ACTOR";
+
+    /// <summary>At most this many characters in an actor name (the server keeps 100).</summary>
+    public const int MaxActorLength = 100;
+
     /// <summary>The server address used when none is given anywhere.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -41,9 +48,10 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
     /// <param name="configFlag">The <c>--config</c> value, if given.</param>
     /// <param name="variables">The process environment variables.</param>
     /// <param name="defaultConfigPath">The config file read when none is named; <see cref="DefaultConfigPath"/> when null.</param>
+    /// <param name="actorFlag">The <c>--actor</c> value, if given.</param>
     /// <returns>The resolved settings.</returns>
     public static ServerSettings Resolve(
-        string? urlFlag, string? keyFlag, string? environmentFlag, string? configFlag, IDictionary variables, string? defaultConfigPath = null)
+        string? urlFlag, string? keyFlag, string? environmentFlag, string? configFlag, IDictionary variables, string? defaultConfigPath = null, string? actorFlag = null)
     {
         var configPath = Blank(configFlag) ?? Blank(variables[ConfigVariable] as string);
         var explicitConfig = configPath is not null;
@@ -80,7 +88,15 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
                 $"server address '{url}' is not an http:// or https:// URL; fix --url / {UrlVariable} / the config file.");
         }
 
-        return new ServerSettings(uri, key, environment, configPath);
+        var actor = Blank(actorFlag) ?? Blank(variables[ActorVariable] as string) ?? Blank(config?.Actor);
+        if (actor is not null && (actor.Length > MaxActorLength || actor.Any(c => c is < ' ' or > '~')))
+        {
+            throw new CommandFailedException(
+                ExitCodes.Usage,
+                $"actor '{actor}' must be 1 to {MaxActorLength} printable ASCII characters (it travels in a request header); fix --actor / {ActorVariable} / the config file.");
+        }
+
+        return new ServerSettings(uri, key, environment, configPath, actor);
     }
 
     /// <summary>
@@ -107,8 +123,8 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    /// <summary>The config file: <c>{ "url": "...", "key": "...", "environment": "..." }</c>, every member optional.</summary>
-    private sealed record ConfigFile(string? Url, string? Key, string? Environment)
+    /// <summary>The config file: <c>{ "url": "...", "key": "...", "environment": "...", "actor": "..." }</c>, every member optional.</summary>
+    private sealed record ConfigFile(string? Url, string? Key, string? Environment, string? Actor)
     {
         public static ConfigFile Read(string path)
         {
@@ -125,7 +141,7 @@ internal sealed record ServerSettings(Uri Url, string? Key, string Environment, 
                     throw Invalid(path, "the top level must be an object like {\"url\": \"...\", \"environment\": \"...\"}");
                 }
 
-                return new ConfigFile(Member(root, "url", path), Member(root, "key", path), Member(root, "environment", path) ?? Member(root, "env", path));
+                return new ConfigFile(Member(root, "url", path), Member(root, "key", path), Member(root, "environment", path) ?? Member(root, "env", path), Member(root, "actor", path));
             }
             catch (JsonException ex)
             {

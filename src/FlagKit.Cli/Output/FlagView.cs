@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FlagKit.Compilation;
 using FlagKit.Documents;
 
 namespace FlagKit.Cli.Output;
@@ -24,7 +25,19 @@ internal static class FlagView
     /// <summary><c>killed</c>, <c>off</c> or <c>on</c>.</summary>
     /// <param name="flag">The flag.</param>
     /// <returns>The state.</returns>
-    public static string State(FlagDocument? flag) => flag is null ? "?" : flag.Killed ? "killed" : flag.On ? "on" : "off";
+    public static string State(FlagDocument? flag) => flag is null ? "?" : KillSources.IsKilled(flag) ? "killed" : flag.On ? "on" : "off";
+
+    /// <summary>What holds the flag down, each source with who, why and when (empty when it is not killed).</summary>
+    /// <param name="flag">The flag.</param>
+    /// <returns>The sources.</returns>
+    public static List<KillJson> Kills(FlagDocument? flag) =>
+        flag is null ? [] : KillSources.Effective(flag).Select(k => new KillJson(k.Source, k.By, k.Reason, k.At)).ToList();
+
+    /// <summary>One line: <c>tag:payouts (INC-B, ops@example.com); flag (INC-A, ...)</c>, or <c>-</c>.</summary>
+    /// <param name="flag">The flag.</param>
+    /// <returns>The text.</returns>
+    public static string KilledBy(FlagDocument? flag) =>
+        flag is null || !KillSources.IsKilled(flag) ? "-" : KillSources.Describe(KillSources.Effective(flag));
 
     /// <summary>What the flag serves to someone no target or rule matches: <c>on 25% / off 75%</c>.</summary>
     /// <param name="flag">The flag.</param>
@@ -36,7 +49,7 @@ internal static class FlagView
             return "?";
         }
 
-        if (flag.Killed || !flag.On)
+        if (KillSources.IsKilled(flag) || !flag.On)
         {
             return flag.OffVariant;
         }

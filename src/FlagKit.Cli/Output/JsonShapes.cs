@@ -8,7 +8,14 @@ namespace FlagKit.Cli.Output;
 
 /// <summary>What every write prints.</summary>
 internal sealed record WriteJson(
-    string Environment, long PreviousRevision, long Revision, bool DryRun, bool Replayed, List<ChangeJson> Changes, WaitJson? Wait);
+    string Environment, long PreviousRevision, long Revision, bool DryRun, bool Replayed, List<ChangeJson> Changes, WaitJson? Wait,
+    List<FlagKillStateJson>? KillState = null);
+
+/// <summary>After a kill or unkill: whether a flag it reached is killed, and every source that still holds it down.</summary>
+internal sealed record FlagKillStateJson(string Key, bool Killed, List<KillJson> Kills);
+
+/// <summary>One kill source of a flag: <c>flag</c>, <c>tag:T</c> or <c>incident:ID</c>, with who, why and when.</summary>
+internal sealed record KillJson(string Source, string? By, string? Reason, DateTimeOffset? At);
 
 /// <summary>One document a write changed (or, in a dry run, would change).</summary>
 internal sealed record ChangeJson(
@@ -27,12 +34,12 @@ internal sealed record FlagListJson(string Environment, long Revision, List<Flag
 /// <summary>One flag in <c>list</c>.</summary>
 internal sealed record FlagSummaryJson(
     string Key, string Kind, string State, bool On, bool Killed, List<string> Tags, string Serves,
-    long Version, long Revision, DateTimeOffset? UpdatedAt, string UpdatedBy);
+    long Version, long Revision, DateTimeOffset? UpdatedAt, string UpdatedBy, List<KillJson> Kills);
 
 /// <summary><c>get</c>.</summary>
 internal sealed record FlagDetailJson(
     string Environment, long EnvironmentRevision, string Key, string State, long Version, long Revision,
-    DateTimeOffset? UpdatedAt, string UpdatedBy, JsonElement Document);
+    DateTimeOffset? UpdatedAt, string UpdatedBy, JsonElement Document, List<KillJson> Kills);
 
 /// <summary><c>history</c>.</summary>
 internal sealed record HistoryJson(string Environment, string? Key, List<HistoryEntryJson> Entries);
@@ -40,14 +47,21 @@ internal sealed record HistoryJson(string Environment, string? Key, List<History
 /// <summary>One history row.</summary>
 internal sealed record HistoryEntryJson(
     long Revision, string Kind, string Key, string Action, string Author, string Comment, DateTimeOffset? Time,
-    string Summary, JsonElement? Before, JsonElement? After);
+    string Summary, JsonElement? Before, JsonElement? After, string? Operation);
+
+/// <summary><c>audit</c>.</summary>
+internal sealed record AuditJson(string Environment, List<AuditEntryJson> Entries);
+
+/// <summary>One audit row: who did what, where, when.</summary>
+internal sealed record AuditEntryJson(
+    long Id, DateTimeOffset? Time, string Actor, string Action, string Environment, string Target, long Revision, string Detail);
 
 /// <summary><c>export --json</c>.</summary>
 internal sealed record ExportJson(string Environment, long Revision, JsonElement File);
 
 /// <summary><c>status</c>.</summary>
 internal sealed record StatusJson(
-    string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances);
+    string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances, List<FlagKillStateJson> KilledFlags);
 
 /// <summary>One connected SDK instance.</summary>
 internal sealed record InstanceJson(
@@ -76,8 +90,9 @@ internal sealed record ApiKeyRevokedJson(ApiKeyJson Key);
 /// <summary>What a failing command prints on stdout with <c>--json</c> (the line on stderr is printed too).</summary>
 internal sealed record ErrorJson(ErrorBodyJson Error);
 
-/// <summary>The error itself.</summary>
-internal sealed record ErrorBodyJson(int ExitCode, string Kind, string Message, List<ProblemJson>? Problems);
+/// <summary>The error itself (<c>idempotencyKey</c>, <c>retry</c>, <c>check</c>: only when a write's outcome is unknown).</summary>
+internal sealed record ErrorBodyJson(
+    int ExitCode, string Kind, string Message, List<ProblemJson>? Problems, string? IdempotencyKey = null, string? Retry = null, string? Check = null);
 
 /// <summary>One validation problem in a flags file.</summary>
 internal sealed record ProblemJson(string Document, string Path, string Message);
@@ -91,6 +106,7 @@ internal sealed record ProblemJson(string Document, string Path, string Message)
 [JsonSerializable(typeof(FlagListJson))]
 [JsonSerializable(typeof(FlagDetailJson))]
 [JsonSerializable(typeof(HistoryJson))]
+[JsonSerializable(typeof(AuditJson))]
 [JsonSerializable(typeof(ExportJson))]
 [JsonSerializable(typeof(StatusJson))]
 [JsonSerializable(typeof(EnvironmentListJson))]

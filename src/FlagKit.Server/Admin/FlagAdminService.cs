@@ -26,6 +26,7 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     private readonly ApiKeyRegistry _keys;
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the service.</summary>
     /// <param name="catalog">Environments and the write pipeline.</param>
@@ -33,8 +34,10 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     /// <param name="keys">API keys.</param>
     /// <param name="hubs">Hubs (to end a revoked key's streams).</param>
     /// <param name="instances">Connected SDK instances.</param>
-    public FlagAdminService(EnvironmentCatalog catalog, FlagDatabase db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances)
+    /// <param name="time">The clock (the time recorded with a kill).</param>
+    public FlagAdminService(EnvironmentCatalog catalog, FlagDatabase db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances, TimeProvider time)
     {
+        _time = time;
         _catalog = catalog;
         _db = db;
         _keys = keys;
@@ -117,7 +120,8 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     /// <inheritdoc />
     public override Task<WriteResponse> SetFlagState(SetFlagStateRequest request, ServerCallContext context) =>
         WriteAsync(context, request.Environment, request.Options, nameof(SetFlagState),
-            string.IsNullOrEmpty(request.Tag) ? request.Key : "tag:" + request.Tag, request, state => FlagEdits.SetState(state, request));
+            !string.IsNullOrEmpty(request.Key) ? request.Key : !string.IsNullOrEmpty(request.Tag) ? "tag:" + request.Tag : "incident:" + request.Incident,
+            request, state => FlagEdits.SetState(state, request, ApiKeyInterceptor.GetCaller(context).Actor, _time.GetUtcNow()));
 
     /// <inheritdoc />
     public override Task<WriteResponse> SetRollout(SetRolloutRequest request, ServerCallContext context) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FlagKit.Compilation;
 using FlagKit.Documents;
 
 namespace FlagKit.Server.Writes;
@@ -33,6 +34,8 @@ internal static class ChangeSummary
         {
             parts.Add($"killed: {Bool(before.Killed)} → {Bool(after.Killed)}");
         }
+
+        Kills(before, after, parts);
 
         if (before.On != after.On)
         {
@@ -126,6 +129,27 @@ internal static class ChangeSummary
         else if (beforeVariant != afterVariant || (beforeSplit is null) != (afterSplit is null))
         {
             parts.Add($"{name}: {Serve(beforeVariant, beforeSplit)} → {Serve(afterVariant, afterSplit)}");
+        }
+    }
+
+    // "kills: +tag:payouts" / "kills: −tag:payouts; still killed by flag (INC-A, ops@example.com)".
+    private static void Kills(FlagDocument before, FlagDocument after, List<string> parts)
+    {
+        var old = KillSources.Effective(before).Select(k => k.Source).ToHashSet(StringComparer.Ordinal);
+        var now = KillSources.Effective(after);
+        var added = now.Where(k => !old.Contains(k.Source)).Select(k => "+" + k.Source);
+        var removed = old.Except(now.Select(k => k.Source), StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(s => "−" + s);
+        var changes = added.Concat(removed).ToList();
+        if (changes.Count == 0 || before.Killed != after.Killed)
+        {
+            // The first kill or the last lift: "killed: false → true" says it; the sources are in the document.
+            return;
+        }
+
+        parts.Add($"kills: {string.Join(" ", changes)}");
+        if (now.Count > 0 && changes.Any(c => c.StartsWith('−')))
+        {
+            parts.Add($"still killed by {KillSources.Describe(now)}");
         }
     }
 

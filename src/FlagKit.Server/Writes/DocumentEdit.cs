@@ -16,7 +16,11 @@ internal sealed record DocumentEdit(DocumentKind Kind, string Key, FlagDocument?
     /// <summary>Puts a flag.</summary>
     /// <param name="flag">The flag (owned by the edit from now on).</param>
     /// <returns>The edit.</returns>
-    public static DocumentEdit Put(FlagDocument flag) => new(DocumentKind.Flag, flag.Key, flag, null);
+    public static DocumentEdit Put(FlagDocument flag)
+    {
+        KillEdits.Normalize(flag);
+        return new(DocumentKind.Flag, flag.Key, flag, null);
+    }
 
     /// <summary>Puts a segment.</summary>
     /// <param name="segment">The segment (owned by the edit from now on).</param>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Store;
@@ -12,31 +13,22 @@ namespace FlagKit.Server.Writes;
 /// </summary>
 internal static class FlagEdits
 {
-    /// <summary>Enable / disable / kill / unkill one flag, or every live flag carrying a tag (one revision).</summary>
+    /// <summary>
+    /// Enable / disable / kill / unkill one flag, or every live flag carrying a tag (one revision). A kill adds a source
+    /// (the flag itself, the tag, or the incident named) with who, why and when; an unkill lifts only the source it names
+    /// (or all of them), and the flag stays killed while another stands.
+    /// </summary>
     /// <param name="state">The current state.</param>
     /// <param name="request">The request.</param>
+    /// <param name="actor">Who writes (recorded with a kill).</param>
+    /// <param name="now">When (recorded with a kill).</param>
     /// <returns>The edits.</returns>
     /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
-    public static IReadOnlyList<DocumentEdit> SetState(EnvironmentState state, SetFlagStateRequest request)
+    public static IReadOnlyList<DocumentEdit> SetState(EnvironmentState state, SetFlagStateRequest request, string actor, DateTimeOffset now)
     {
-        if (request.Change == FlagStateChange.Unspecified)
-        {
-            throw Invalid("The state change is required (enable, disable, kill or unkill).");
-        }
-
-        if (string.IsNullOrEmpty(request.Key) == string.IsNullOrEmpty(request.Tag))
-        {
-            throw Invalid("Give exactly one of key and tag.");
-        }
-
-        var targets = string.IsNullOrEmpty(request.Key)
-            ? state.LiveFlags.Where(e => e.Flag!.Tags.Contains(request.Tag, StringComparer.Ordinal)).ToList()
-            : [LiveFlag(state, request.Key)];
-        if (targets.Count == 0)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, $"No live flag in environment '{state.Name}' carries the tag '{request.Tag}'."));
-        }
-
+        var source = StateSource(request);
+        var targets = StateTargets(state, request, source);
+        var reason = request.Options?.Comment ?? "";
         return targets.Select(e =>
         {
             var flag = DocumentCodec.Clone(e.Flag!);
@@ -44,13 +36,75 @@ internal static class FlagEdits
             {
                 case FlagStateChange.Enable: flag.On = true; break;
                 case FlagStateChange.Disable: flag.On = false; break;
-                case FlagStateChange.Kill: flag.Killed = true; break;
-                case FlagStateChange.Unkill: flag.Killed = false; break;
+                case FlagStateChange.Kill: KillEdits.Add(flag, source!, actor, reason, now); break;
+                case FlagStateChange.Unkill: KillEdits.Lift(flag, request.AllSources ? null : source); break;
             }
 
             return DocumentEdit.Put(flag);
         }).ToList();
     }
+
+    // The kill source a kill / unkill names (the incident, else the tag, else the flag); null for enable / disable.
+    private static string? StateSource(SetFlagStateRequest request)
+    {
+        var kill = request.Change is FlagStateChange.Kill or FlagStateChange.Unkill;
+        if (request.Change == FlagStateChange.Unspecified)
+        {
+            throw Invalid("The state change is required (enable, disable, kill or unkill).");
+        }
+
+        if (!kill && (request.Incident.Length > 0 || request.AllSources))
+        {
+            throw Invalid("incident and all_sources apply to kill and unkill only.");
+        }
+
+        if (request.Change == FlagStateChange.Kill && request.AllSources)
+        {
+            throw Invalid("all_sources applies to unkill only.");
+        }
+
+        var neither = string.IsNullOrEmpty(request.Key) && string.IsNullOrEmpty(request.Tag);
+        var both = !string.IsNullOrEmpty(request.Key) && !string.IsNullOrEmpty(request.Tag);
+        if (both || (neither && !(request.Change == FlagStateChange.Unkill && request.Incident.Length > 0)))
+        {
+            throw Invalid("Give exactly one of key and tag (an unkill with an incident may give neither: every flag it holds down).");
+        }
+
+        if (!kill)
+        {
+            return null;
+        }
+
+        var source = request.Incident.Length > 0 ? KillSources.Incident(request.Incident)
+            : !string.IsNullOrEmpty(request.Tag) ? KillSources.Tag(request.Tag)
+            : KillSources.Flag;
+        return KillSources.SourceProblem(source) is { } problem ? throw Invalid($"Bad kill source: {problem}.") : source;
+    }
+
+    private static List<DocumentEntry> StateTargets(EnvironmentState state, SetFlagStateRequest request, string? source)
+    {
+        if (!string.IsNullOrEmpty(request.Key))
+        {
+            return [LiveFlag(state, request.Key)];
+        }
+
+        // An unkill by tag also reaches a flag the tag's kill holds down although it no longer carries the tag.
+        var unkill = request.Change == FlagStateChange.Unkill;
+        var targets = !string.IsNullOrEmpty(request.Tag)
+            ? state.LiveFlags.Where(e => e.Flag!.Tags.Contains(request.Tag, StringComparer.Ordinal) || (unkill && HeldBy(e.Flag, source))).ToList()
+            : state.LiveFlags.Where(e => HeldBy(e.Flag!, source)).ToList();
+        if (targets.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, string.IsNullOrEmpty(request.Tag)
+                ? $"No live flag in environment '{state.Name}' is killed by incident '{request.Incident}'."
+                : $"No live flag in environment '{state.Name}' carries the tag '{request.Tag}'."));
+        }
+
+        return targets;
+    }
+
+    private static bool HeldBy(FlagDocument flag, string? source) =>
+        source is not null && KillSources.Effective(flag).Any(k => k.Source == source);
 
     /// <summary>Sets the weights of a split: the default rule's, or a rule's by id.</summary>
     /// <param name="state">The current state.</param>
@@ -241,7 +295,7 @@ internal static class FlagEdits
     private static DocumentEntry LiveFlag(EnvironmentState state, string key) =>
         state.Find(DocumentKind.Flag, key) is { IsLive: true } entry
             ? entry
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Flag '{key}' does not exist in environment '{state.Name}'."));
+            : throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(DocumentKind.Flag)} '{key}' does not exist in environment '{state.Name}'."));
 
     private static string TwoVariantDefault(FlagDocument flag, SplitDocument? split)
     {

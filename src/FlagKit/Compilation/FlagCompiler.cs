@@ -69,6 +69,8 @@ internal static class FlagCompiler
             }
         }
 
+        KillSources.Validate(flag.Kills, path.Property("kills"), errors);
+
         var salt = flag.Salt ?? flag.Key ?? "";
         var prerequisites = scratch.Prerequisites;
         var prerequisiteList = flag.Prerequisites ?? [];

@@ -62,7 +62,17 @@ public sealed class FlagDocument
     public bool On { get; set; }
 
     /// <summary>Kill switch: when set, the flag serves <see cref="OffVariant"/> whatever else is set.</summary>
+    /// <remarks>
+    /// The flag server keeps it <see langword="true"/> while <see cref="Kills"/> is not empty, so that SDKs which do not
+    /// know <see cref="Kills"/> still see the kill. Set without <see cref="Kills"/>, it counts as the flag's own kill.
+    /// </remarks>
     public bool Killed { get; set; }
+
+    /// <summary>
+    /// Why the flag is killed: one entry per source (the flag itself, a tag, an incident), at most 64. The flag is killed
+    /// while any stands, whatever <see cref="Killed"/> says; <see langword="null"/> or empty when no source is recorded.
+    /// </summary>
+    public List<KillDocument>? Kills { get; set; }
 
     /// <summary>Tags; ops can kill every flag that carries a tag at once.</summary>
     public List<string> Tags { get; set; } = [];

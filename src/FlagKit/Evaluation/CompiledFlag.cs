@@ -18,7 +18,7 @@ internal sealed class CompiledFlag
         Kind = document.Kind;
         Version = document.Version;
         On = document.On;
-        Killed = document.Killed;
+        Killed = Compilation.KillSources.IsKilled(document);
         Failure = failure;
         Variants = [];
         Tags = document.Tags is { Count: > 0 } tags ? tags : [];
@@ -47,7 +47,7 @@ internal sealed class CompiledFlag
         Kind = document.Kind;
         Version = document.Version;
         On = document.On;
-        Killed = document.Killed;
+        Killed = Compilation.KillSources.IsKilled(document);
         Variants = variants;
         OffVariant = offVariant;
         Tags = document.Tags is { Count: > 0 } tags ? tags : [];

@@ -123,6 +123,7 @@ public sealed class InMemoryFlagSource : FlagSource
 
             var copy = FlagJson.Clone(flag);
             copy.Killed = killed;
+            copy.Kills = killed ? copy.Kills : null;
             flags[key] = copy;
         }, null, null);
     }
@@ -142,10 +143,11 @@ public sealed class InMemoryFlagSource : FlagSource
         {
             foreach (var flag in flags.Values.ToList())
             {
-                if (flag.Tags?.Contains(tag, StringComparer.Ordinal) == true && flag.Killed != killed)
+                if (flag.Tags?.Contains(tag, StringComparer.Ordinal) == true && KillSources.IsKilled(flag) != killed)
                 {
                     var copy = FlagJson.Clone(flag);
                     copy.Killed = killed;
+                    copy.Kills = killed ? copy.Kills : null;
                     flags[flag.Key] = copy;
                     changed.Add(flag.Key);
                 }

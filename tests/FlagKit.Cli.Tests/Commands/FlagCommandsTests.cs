@@ -31,8 +31,8 @@ public sealed class FlagCommandsTests
 
         Assert.That(killed.ExitCode, Is.EqualTo(0), killed.ToString);
         var lines = killed.Stdout.ReplaceLineEndings("\n").TrimEnd().Split('\n');
-        Assert.That(lines[1], Does.Match(@"^FLAG\s+STATE\s+SERVES\s+TAGS\s+VERSION\s+UPDATED$"));
-        Assert.That(lines[2], Does.Match(@"^legacy-banner\s+killed\s+old\s+"));
+        Assert.That(lines[1], Does.Match(@"^FLAG\s+STATE\s+SERVES\s+TAGS\s+VERSION\s+UPDATED\s+KILLED BY$"));
+        Assert.That(lines[2], Does.Match(@"^legacy-banner\s+killed\s+old\s+.*\sflag$"), "killed before sources were recorded: its own kill");
         Assert.That(lines, Has.Length.EqualTo(3));
     }
 
@@ -109,21 +109,24 @@ public sealed class FlagCommandsTests
     }
 
     [Test]
-    public async Task KillTagThenUnkill_WithYes_KillsEveryTaggedFlagInOneRevisionThenLiftsOne()
+    public async Task KillTagThenUnkillFlag_WithYes_KillsEveryTaggedFlagInOneRevisionAndThePlainUnkillLeavesTheTagKill()
     {
         var env = await TestEnvironment.CreateAsync();
         var before = await env.RevisionAsync();
 
         var kill = await env.RunAsync("kill", "--tag", "wallet", "--yes", "--json");
         var unkill = await env.RunAsync("unkill", "wallet-a");
+        var unkillTag = await env.RunAsync("unkill", "--tag", "wallet", "--yes");
 
         Assert.That(kill.ExitCode, Is.EqualTo(0), kill.ToString);
         Assert.That(kill.Json().GetProperty("revision").GetInt64(), Is.EqualTo(before + 1));
         Assert.That(kill.Json().GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("key").GetString()).Order(), Is.EqualTo(new[] { "wallet-a", "wallet-b" }));
         Assert.That(unkill.ExitCode, Is.EqualTo(0), unkill.ToString);
-        Assert.That(unkill.Stdout, Does.Contain("killed: true → false"));
+        Assert.That(unkill.Stdout, Does.Contain("still killed: wallet-a by tag:wallet").And.Contain("no change"), "the flag's own kill is not what holds it down");
+        Assert.That(unkillTag.ExitCode, Is.EqualTo(0), unkillTag.ToString);
+        Assert.That(unkillTag.Stdout, Does.Contain("killed: true → false").And.Contain("not killed: wallet-a").And.Contain("not killed: wallet-b"));
         Assert.That((await env.FlagAsync("wallet-a")).GetProperty("killed").GetBoolean(), Is.False);
-        Assert.That((await env.FlagAsync("wallet-b")).GetProperty("killed").GetBoolean(), Is.True);
+        Assert.That((await env.FlagAsync("wallet-b")).GetProperty("killed").GetBoolean(), Is.False);
     }
 
     [Test]

@@ -25,7 +25,7 @@ public sealed class HistoryCommandsTests
         Assert.That(table.ExitCode, Is.EqualTo(0), table.ToString);
         var lines = table.Stdout.ReplaceLineEndings("\n").TrimEnd().Split('\n');
         Assert.That(lines, Has.Length.EqualTo(2));
-        Assert.That(lines[0], Does.Match(@"^REVISION\s+TIME\s+KIND\s+KEY\s+ACTION\s+AUTHOR\s+CHANGE\s+COMMENT$"));
+        Assert.That(lines[0], Does.Match(@"^REVISION\s+TIME\s+KIND\s+KEY\s+ACTION\s+AUTHOR\s+(OPERATION\s+)?CHANGE\s+COMMENT$"));
         Assert.That(lines[1], Does.Contain("checkout-v2").And.Contain("canary step 2"));
     }
 

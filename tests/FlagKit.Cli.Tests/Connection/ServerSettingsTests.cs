@@ -36,6 +36,28 @@ public sealed class ServerSettingsTests
     }
 
     [Test]
+    public void Resolve_Actor_FlagThenVariableThenFile()
+    {
+        File.WriteAllText(_config, """{ "actor": "file-actor" }""");
+        var variables = Variables(config: _config);
+
+        var fromFile = ServerSettings.Resolve(null, null, null, null, variables);
+        variables["FLAGKIT_ACTOR"] = "var-actor";
+        var fromVariable = ServerSettings.Resolve(null, null, null, null, variables);
+        var fromFlag = ServerSettings.Resolve(null, null, null, null, variables, actorFlag: "flag-actor");
+
+        Assert.That((fromFile.Actor, fromVariable.Actor, fromFlag.Actor), Is.EqualTo(("file-actor", "var-actor", "flag-actor")));
+    }
+
+    [Test]
+    public void Resolve_NoActorAnywhere_Null()
+    {
+        File.WriteAllText(_config, "{}");
+
+        Assert.That(ServerSettings.Resolve(null, null, null, _config, Variables()).Actor, Is.Null);
+    }
+
+    [Test]
     public void Resolve_VariablesAndFile_VariablesWin()
     {
         var settings = ServerSettings.Resolve(null, null, null, _config, Variables("http://var:1", "var-key", "var-env"));
