@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,27 +6,36 @@ using Microsoft.Extensions.Options;
 namespace FlagKit.DependencyInjection;
 
 /// <summary>
-/// Starts the <see cref="FlagClient"/> while the host starts and, with <see cref="FlagKitOptions.WaitForReadyOnStart"/>,
-/// waits up to <see cref="FlagKitOptions.StartTimeout"/> for flags. Never fails the host's start.
+/// Starts every registered <see cref="FlagClient"/> (the default one and each keyed one) while the host starts and,
+/// for those with <see cref="FlagKitOptions.WaitForReadyOnStart"/>, waits up to <see cref="FlagKitOptions.StartTimeout"/>
+/// for flags, all at once. Never fails the host's start.
 /// </summary>
 internal sealed partial class FlagKitHostedService : IHostedService
 {
     private readonly IServiceProvider _services;
-    private readonly IOptions<FlagKitOptions> _options;
+    private readonly IEnumerable<FlagKitRegistration> _registrations;
+    private readonly IOptionsMonitor<FlagKitOptions> _options;
     private readonly ILogger _log;
 
-    public FlagKitHostedService(IServiceProvider services, IOptions<FlagKitOptions> options, ILoggerFactory? loggers = null)
+    public FlagKitHostedService(IServiceProvider services, IEnumerable<FlagKitRegistration> registrations, IOptionsMonitor<FlagKitOptions> options, ILoggerFactory? loggers = null)
     {
         _services = services;
+        _registrations = registrations;
         _options = options;
         _log = (ILogger?)loggers?.CreateLogger<FlagKitHostedService>() ?? NullLogger.Instance;
     }
 
     /// <inheritdoc/>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_registrations.Select(r => StartAsync(r, cancellationToken)));
+
+    /// <inheritdoc/>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task StartAsync(FlagKitRegistration registration, CancellationToken cancellationToken)
     {
-        FlagKitOptions options = _options.Value;
-        FlagClient client = _services.GetRequiredService<FlagClient>();
+        FlagKitOptions options = _options.Get(registration.OptionsName);
+        FlagClient client = registration.Resolve<FlagClient>(_services);
         if (!options.WaitForReadyOnStart)
         {
             return;
@@ -46,13 +54,10 @@ internal sealed partial class FlagKitHostedService : IHostedService
 
         if (client.Status != FlagClientStatus.Ready)
         {
-            NotReady(_log, options.StartTimeout, client.Status);
+            NotReady(_log, options.Origin, options.StartTimeout, client.Status);
         }
     }
 
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(21, LogLevel.Warning, "FlagKit flags not from the server after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive")]
-    private static partial void NotReady(ILogger logger, TimeSpan timeout, FlagClientStatus status);
+    [LoggerMessage(21, LogLevel.Warning, "FlagKit ({Client}) flags not from the server after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive")]
+    private static partial void NotReady(ILogger logger, string client, TimeSpan timeout, FlagClientStatus status);
 }

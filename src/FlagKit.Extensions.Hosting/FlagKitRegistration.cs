@@ -1,0 +1,31 @@
+namespace FlagKit.DependencyInjection;
+
+/// <summary>
+/// One <c>AddFlagKit</c> or <c>AddKeyedFlagKit</c> call: the service key of the client it registered
+/// (<see langword="null"/> for the unkeyed one), so the hosted service starts every client.
+/// </summary>
+/// <param name="ServiceKey">The client's service key, and the name of its <see cref="FlagKitOptions"/>; null for the default client.</param>
+internal sealed record FlagKitRegistration(string? ServiceKey)
+{
+    /// <summary>The name of this client's <see cref="FlagKitOptions"/> (<see cref="Microsoft.Extensions.Options.Options.DefaultName"/> for the default client).</summary>
+    public string OptionsName => ServiceKey ?? Microsoft.Extensions.Options.Options.DefaultName;
+
+    /// <summary>Resolves this registration's <typeparamref name="T"/>: keyed by <see cref="ServiceKey"/>, or unkeyed.</summary>
+    /// <typeparam name="T">The service type.</typeparam>
+    /// <param name="services">The provider.</param>
+    /// <returns>The service.</returns>
+    public T Resolve<T>(IServiceProvider services)
+        where T : notnull =>
+        ServiceKey is null
+            ? Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<T>(services)
+            : Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<T>(services, ServiceKey);
+
+    /// <summary>Resolves this registration's optional <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The service type.</typeparam>
+    /// <param name="services">The provider.</param>
+    /// <returns>The service, or null.</returns>
+    public T? ResolveOptional<T>(IServiceProvider services) =>
+        ServiceKey is null
+            ? Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<T>(services)
+            : Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions.GetKeyedService<T>(services, ServiceKey);
+}
