@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace FlagKit.DependencyInjection;
 
 /// <summary>
@@ -7,8 +10,8 @@ namespace FlagKit.DependencyInjection;
 /// <param name="ServiceKey">The client's service key, and the name of its <see cref="FlagKitOptions"/>; null for the default client.</param>
 internal sealed record FlagKitRegistration(string? ServiceKey)
 {
-    /// <summary>The name of this client's <see cref="FlagKitOptions"/> (<see cref="Microsoft.Extensions.Options.Options.DefaultName"/> for the default client).</summary>
-    public string OptionsName => ServiceKey ?? Microsoft.Extensions.Options.Options.DefaultName;
+    /// <summary>The name of this client's <see cref="FlagKitOptions"/> (<see cref="Options.DefaultName"/> for the default client).</summary>
+    public string OptionsName => ServiceKey ?? Options.DefaultName;
 
     /// <summary>Resolves this registration's <typeparamref name="T"/>: keyed by <see cref="ServiceKey"/>, or unkeyed.</summary>
     /// <typeparam name="T">The service type.</typeparam>
@@ -16,16 +19,12 @@ internal sealed record FlagKitRegistration(string? ServiceKey)
     /// <returns>The service.</returns>
     public T Resolve<T>(IServiceProvider services)
         where T : notnull =>
-        ServiceKey is null
-            ? Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<T>(services)
-            : Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<T>(services, ServiceKey);
+        ServiceKey is null ? services.GetRequiredService<T>() : services.GetRequiredKeyedService<T>(ServiceKey);
 
     /// <summary>Resolves this registration's optional <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The service type.</typeparam>
     /// <param name="services">The provider.</param>
     /// <returns>The service, or null.</returns>
     public T? ResolveOptional<T>(IServiceProvider services) =>
-        ServiceKey is null
-            ? Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<T>(services)
-            : Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions.GetKeyedService<T>(services, ServiceKey);
+        ServiceKey is null ? services.GetService<T>() : services.GetKeyedService<T>(ServiceKey);
 }
