@@ -2,7 +2,8 @@
 # FlagKit's main job, end to end on this machine:
 #   1. the flag server with its embedded SQLite store (./data/flagkit.db), on 127.0.0.1:5080;
 #   2. a sample service (samples/FlagService: DI + appsettings.json) following it over the gRPC stream;
-#   3. ops ramping and killing a flag with the `flagkit` CLI, and the service reacting, with no restart.
+#   3. ops ramping and killing a flag with the `flagkit` CLI (packed and installed from ./artifacts/feed by
+#      eng/pack.sh, as a user would), and the service reacting, with no restart.
 # Everything it starts is stopped when it ends. Re-running keeps ./data (delete it to start afresh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,10 +17,13 @@ service_url=http://127.0.0.1:5090
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Building the server, the CLI and the sample service (Release)"
-for p in src/FlagKit.Server src/FlagKit.Cli samples/FlagService; do
+say "Building the server and the sample service (Release)"
+for p in src/FlagKit.Server samples/FlagService; do
   dotnet build "$p" -c Release -nologo -v quiet -clp:ErrorsOnly
 done
+
+say "Packing every FlagKit package into ./artifacts/feed and installing flagkit from it (eng/pack.sh)"
+eng/pack.sh artifacts/feed --tool-path artifacts/tools
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -44,7 +48,8 @@ pids+=($!)
 wait_http "$server_url/healthz" "the flag server" --http2-prior-knowledge
 echo "server is healthy (log: data/server.log)"
 
-flagkit() { FLAGKIT_URL=$server_url FLAGKIT_KEY=$admin_key FLAGKIT_ENV=production dotnet "$root/src/FlagKit.Cli/bin/Release/net10.0/FlagKit.Cli.dll" "$@"; }
+# The `flagkit` tool as a user installs it: from the local feed, into ./artifacts/tools.
+flagkit() { FLAGKIT_URL=$server_url FLAGKIT_KEY=$admin_key FLAGKIT_ENV=production "$root/artifacts/tools/flagkit" "$@"; }
 
 say "Ops: apply the flags file (config as code), 5 % canary of checkout-v2"
 flagkit diff samples/demo-flags.json || true

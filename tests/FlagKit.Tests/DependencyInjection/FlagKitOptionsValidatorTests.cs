@@ -12,11 +12,12 @@ public sealed class FlagKitOptionsValidatorTests
         new object[] { "ftp url", Server(o => o.ServerUrl = "ftp://flags.internal"), "FlagKit:ServerUrl must be an absolute http://" },
         new object[] { "no api key", Server(o => o.ApiKey = " "), "FlagKit:ApiKey is required" },
         new object[] { "no environment", Server(o => o.Environment = null), "FlagKit:Environment is required" },
-        new object[] { "negative start timeout", Server(o => o.StartTimeout = TimeSpan.FromSeconds(-1)), "FlagKit:StartTimeout must be zero or more" },
-        new object[] { "zero connect timeout", Server(o => o.ConnectTimeout = TimeSpan.Zero), "FlagKit:ConnectTimeout must be more than zero" },
-        new object[] { "zero min delay", Server(o => o.ReconnectMinDelay = TimeSpan.Zero), "FlagKit:ReconnectMinDelay must be more than zero" },
+        new object[] { "negative start timeout", Server(o => o.StartTimeout = TimeSpan.FromSeconds(-1)), "FlagKitOptions.StartTimeout must be between 00:00:00 and 1.00:00:00" },
+        new object[] { "zero connect timeout", Server(o => o.ConnectTimeout = TimeSpan.Zero), "FlagKitOptions.ConnectTimeout must be between 00:00:00 exclusive and 1.00:00:00" },
+        new object[] { "zero min delay", Server(o => o.ReconnectMinDelay = TimeSpan.Zero), "FlagKitOptions.ReconnectMinDelay must be between 00:00:00 exclusive and 1.00:00:00" },
         new object[] { "max below min", Server(o => o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100)), "FlagKit:ReconnectMaxDelay (00:00:00.1000000) must be at least ReconnectMinDelay (00:00:00.5000000)" },
-        new object[] { "zero failed retry", Server(o => o.FailedRetryDelay = TimeSpan.Zero), "FlagKit:FailedRetryDelay must be more than zero" },
+        new object[] { "connect timeout over a day", Server(o => o.ConnectTimeout = TimeSpan.FromDays(2)), "FlagKitOptions.ConnectTimeout must be between 00:00:00 exclusive and 1.00:00:00" },
+        new object[] { "zero failed retry", Server(o => o.FailedRetryDelay = TimeSpan.Zero), "FlagKitOptions.FailedRetryDelay must be between 00:00:00 exclusive and 1.00:00:00" },
     ];
 
     [TestCaseSource(nameof(Invalid))]
@@ -46,6 +47,14 @@ public sealed class FlagKitOptionsValidatorTests
         var result = new FlagKitOptionsValidator().Validate(null, new FlagKitOptions { ServerUrl = "http://x:1", ReconnectMinDelay = TimeSpan.Zero });
 
         Assert.That(result.Failures!.Count(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Validate_NamedOptions_NameTheClientsOptionsInRangeErrors()
+    {
+        var result = new FlagKitOptionsValidator().Validate("staging", Server(o => o.ConnectTimeout = TimeSpan.Zero));
+
+        Assert.That(result.FailureMessage, Does.Contain("staging.ConnectTimeout must be between 00:00:00 exclusive and 1.00:00:00"));
     }
 
     private static FlagKitOptions Server(Action<FlagKitOptions> change)

@@ -126,6 +126,65 @@ public sealed class FlagKitServiceCollectionExtensionsTests
         Assert.That(health.Entries["flagkit"].Description, Does.Contain("nothing to serve").And.Contain("127.0.0.1"));
     }
 
+    [Test]
+    public async Task AddKeyedFlagKit_TwoEnvironments_EachClientResolvedByItsKeyServesItsOwnFlags()
+    {
+        string production = Path.Combine(_directory, "production.json");
+        string staging = Path.Combine(_directory, "staging.json");
+        await File.WriteAllTextAsync(production, FlagsJson);
+        await File.WriteAllTextAsync(staging, FlagsJson.Replace("\"defaultRule\": { \"variant\": \"on\" }", "\"defaultRule\": { \"variant\": \"off\" }", StringComparison.Ordinal));
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlagKit:FlagsFile"] = production,
+            ["FlagKit:Staging:FlagsFile"] = staging,
+        });
+        builder.Services.AddFlagKit(builder.Configuration.GetSection("FlagKit"));
+        builder.Services.AddKeyedFlagKit("staging", builder.Configuration.GetSection("FlagKit:Staging"));
+        builder.Services.AddHealthChecks().AddFlagKit().AddKeyedFlagKit("staging");
+        builder.Services.AddSingleton<TwoEnvironments>();
+        using IHost host = builder.Build();
+
+        await host.StartAsync();
+        var both = host.Services.GetRequiredService<TwoEnvironments>();
+        HealthReport health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        await host.StopAsync();
+
+        Assert.That(both.Staging, Is.Not.SameAs(both.Production));
+        Assert.That(both.Staging.Status, Is.EqualTo(FlagClientStatus.Ready), "the hosted service started the keyed client too");
+        Assert.That(both.Production.IsEnabled("checkout-v2"), Is.True);
+        Assert.That(both.Staging.IsEnabled("checkout-v2"), Is.False);
+        Assert.That(host.Services.GetRequiredKeyedService<FlagSource>("staging"), Is.TypeOf<FileFlagSource>());
+        Assert.That(health.Entries["flagkit"].Status, Is.EqualTo(HealthStatus.Healthy));
+        Assert.That(health.Entries["flagkit-staging"].Status, Is.EqualTo(HealthStatus.Healthy));
+    }
+
+    [Test]
+    public void AddKeyedFlagKit_InvalidOptions_HostStartFailsNamingTheSection()
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FlagKit:Staging:ServerUrl"] = "http://127.0.0.1:1", ["FlagKit:Staging:ApiKey"] = "sdk-key" });
+        builder.Services.AddKeyedFlagKit("staging", builder.Configuration.GetSection("FlagKit:Staging"));
+        using IHost host = builder.Build();
+
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("FlagKit:Staging:Environment is required"));
+    }
+
+    [Test]
+    public async Task AddKeyedFlagKit_SourceRegisteredBeforeWithTheKey_IsUsedAndTheDefaultClientIsNotRegistered()
+    {
+        var services = new ServiceCollection();
+        services.AddKeyedSingleton<FlagSource>("tests", new InMemoryFlagSource(TestFile()));
+        services.AddKeyedFlagKit("tests", o => o.StartTimeout = TimeSpan.FromSeconds(10));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        var client = provider.GetRequiredKeyedService<FlagClient>("tests");
+        await client.StartAsync();
+
+        Assert.That(client.IsEnabled("checkout-v2"), Is.True);
+        Assert.That(provider.GetService<FlagClient>(), Is.Null);
+    }
+
     private static Dictionary<string, string?> Unreachable(string url, string? cacheDirectory) => new()
     {
         ["FlagKit:ServerUrl"] = url,
@@ -160,5 +219,13 @@ public sealed class FlagKitServiceCollectionExtensionsTests
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    /// <summary>A service taking both clients, the way application code does.</summary>
+    private sealed class TwoEnvironments(FlagClient production, [FromKeyedServices("staging")] FlagClient staging)
+    {
+        public FlagClient Production { get; } = production;
+
+        public FlagClient Staging { get; } = staging;
     }
 }

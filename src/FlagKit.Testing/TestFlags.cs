@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Sources;
 
@@ -46,8 +45,8 @@ public sealed class TestFlags : IDisposable, IAsyncDisposable
     public TestFlags Set(string key, bool value) =>
         Set(Simple(key, FlagKind.Bool, value ? "on" : "off", new()
         {
-            ["on"] = JsonSerializer.SerializeToElement(true, FlagKitJson.Bool),
-            ["off"] = JsonSerializer.SerializeToElement(false, FlagKitJson.Bool),
+            ["on"] = JsonSerializer.SerializeToElement(true, TestFlagsJson.Default.Boolean),
+            ["off"] = JsonSerializer.SerializeToElement(false, TestFlagsJson.Default.Boolean),
         }, offVariant: "off"));
 
     /// <summary>Sets a string flag.</summary>
@@ -57,7 +56,7 @@ public sealed class TestFlags : IDisposable, IAsyncDisposable
     public TestFlags Set(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return Set(Simple(key, FlagKind.String, "value", new() { ["value"] = JsonSerializer.SerializeToElement(value, FlagKitJson.String) }, "value"));
+        return Set(Simple(key, FlagKind.String, "value", new() { ["value"] = JsonSerializer.SerializeToElement(value, TestFlagsJson.Default.String) }, "value"));
     }
 
     /// <summary>Sets a number flag.</summary>
@@ -65,7 +64,7 @@ public sealed class TestFlags : IDisposable, IAsyncDisposable
     /// <param name="value">The value served.</param>
     /// <returns>This instance, to chain calls.</returns>
     public TestFlags Set(string key, double value) =>
-        Set(Simple(key, FlagKind.Number, "value", new() { ["value"] = JsonSerializer.SerializeToElement(value, FlagKitJson.Double) }, "value"));
+        Set(Simple(key, FlagKind.Number, "value", new() { ["value"] = JsonSerializer.SerializeToElement(value, TestFlagsJson.Default.Double) }, "value"));
 
     /// <summary>Sets a JSON flag.</summary>
     /// <param name="key">The flag key.</param>
@@ -158,7 +157,9 @@ public sealed class TestFlags : IDisposable, IAsyncDisposable
 
     private FlagDocument Simple(string key, FlagKind kind, string variant, Dictionary<string, JsonElement> variants, string offVariant)
     {
-        var tags = Source.Snapshot.Flags.TryGetValue(key, out var existing) ? [.. existing.Tags] : new List<string>();
+        // Keep the tags of a flag set before (Tag, then Set again); only the public snapshot API is used.
+        FlagSnapshot snapshot = Source.Snapshot;
+        List<string> tags = snapshot.ContainsFlag(key) && snapshot.ToFile().Flags.Find(f => f.Key == key)?.Tags is { } existing ? [.. existing] : [];
         return new FlagDocument
         {
             Key = key,

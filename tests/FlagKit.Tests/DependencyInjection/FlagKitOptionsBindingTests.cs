@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FlagKit.Tests.DependencyInjection;
+
+/// <summary>
+/// <c>AddFlagKit(section)</c> binds <see cref="FlagKitOptions"/> with the configuration-binding source generator
+/// (the reflection binder would fail the build: the package is AOT-compatible and warnings are errors).
+/// </summary>
+public sealed class FlagKitOptionsBindingTests
+{
+    [Test]
+    public async Task AddFlagKit_EveryKey_IsBoundCaseInsensitively()
+    {
+        await using ServiceProvider provider = Provider(new()
+        {
+            ["FlagKit:serverUrl"] = "https://flags.internal:5001",
+            ["FlagKit:ApiKey"] = "sdk-123",
+            ["FlagKit:Environment"] = "production",
+            ["FlagKit:AppName"] = "wallet",
+            ["FlagKit:AppVersion"] = "4.2.0",
+            ["FlagKit:CacheDirectory"] = "/var/cache/flagkit",
+            ["FlagKit:StartTimeout"] = "00:00:03",
+            ["FlagKit:ConnectTimeout"] = "00:00:04",
+            ["FlagKit:ReconnectMinDelay"] = "00:00:00.250",
+            ["FlagKit:ReconnectMaxDelay"] = "00:01:00",
+            ["FlagKit:FailedRetryDelay"] = "00:05:00",
+            ["FlagKit:WaitForReadyOnStart"] = "false",
+        });
+
+        FlagKitOptions options = provider.GetRequiredService<IOptions<FlagKitOptions>>().Value;
+
+        Assert.That(options.ServerUrl, Is.EqualTo("https://flags.internal:5001"));
+        Assert.That(options.ApiKey, Is.EqualTo("sdk-123"));
+        Assert.That(options.Environment, Is.EqualTo("production"));
+        Assert.That(options.AppName, Is.EqualTo("wallet"));
+        Assert.That(options.AppVersion, Is.EqualTo("4.2.0"));
+        Assert.That(options.CacheDirectory, Is.EqualTo("/var/cache/flagkit"));
+        Assert.That(options.StartTimeout, Is.EqualTo(TimeSpan.FromSeconds(3)));
+        Assert.That(options.ConnectTimeout, Is.EqualTo(TimeSpan.FromSeconds(4)));
+        Assert.That(options.ReconnectMinDelay, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+        Assert.That(options.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        Assert.That(options.FailedRetryDelay, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(options.WaitForReadyOnStart, Is.False);
+    }
+
+    [Test]
+    public async Task AddFlagKit_MissingKeys_KeepDefaults()
+    {
+        await using ServiceProvider provider = Provider(new() { ["FlagKit:FlagsFile"] = "flags.json" });
+
+        FlagKitOptions options = provider.GetRequiredService<IOptions<FlagKitOptions>>().Value;
+
+        Assert.That(options.FlagsFile, Is.EqualTo("flags.json"));
+        Assert.That(options.StartTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(options.WaitForReadyOnStart, Is.True);
+    }
+
+    [TestCase("StartTimeout", "5s", "'FlagKit:StartTimeout' to type 'System.TimeSpan'")]
+    [TestCase("ReconnectMaxDelay", "soon", "'FlagKit:ReconnectMaxDelay' to type 'System.TimeSpan'")]
+    [TestCase("WaitForReadyOnStart", "yes", "'FlagKit:WaitForReadyOnStart' to type 'System.Boolean'")]
+    public async Task AddFlagKit_ValueThatDoesNotConvert_ThrowsNamingTheKey(string key, string value, string expected)
+    {
+        await using ServiceProvider provider = Provider(new() { ["FlagKit:FlagsFile"] = "flags.json", [$"FlagKit:{key}"] = value });
+
+        Assert.That(() => provider.GetRequiredService<IOptions<FlagKitOptions>>().Value, Throws.InvalidOperationException.With.Message.Contains(expected));
+    }
+
+    [Test]
+    public async Task AddFlagKit_InvalidSettingInANestedSection_NamesTheSectionPath()
+    {
+        await using ServiceProvider provider = Provider(new() { ["Flags:Prod:ServerUrl"] = "http://127.0.0.1:1", ["Flags:Prod:Environment"] = "production" }, "Flags:Prod");
+
+        Assert.That(
+            () => provider.GetRequiredService<IOptions<FlagKitOptions>>().Value,
+            Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Flags:Prod:ApiKey is required"));
+    }
+
+    private static ServiceProvider Provider(Dictionary<string, string?> values, string section = "FlagKit")
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return new ServiceCollection().AddFlagKit(configuration.GetSection(section)).BuildServiceProvider();
+    }
+}
