@@ -157,6 +157,7 @@ internal sealed class EnvironmentHub
     /// <param name="subscriber">The new subscriber (its queue must be empty).</param>
     /// <param name="lastRevision">The last complete revision the SDK holds (0: none).</param>
     /// <returns>The revision the first batch completes, and whether it is a full snapshot.</returns>
+    /// <remarks>A subscriber that was ended already is not added.</remarks>
     public (long Revision, bool FullSnapshot) Subscribe(SyncSubscriber subscriber, long lastRevision)
     {
         lock (_lock)
@@ -164,7 +165,10 @@ internal sealed class EnvironmentHub
             var (batch, full) = InitialBatchLocked(lastRevision);
             if (!subscriber.TryEnqueue(batch))
             {
-                throw new InvalidOperationException("A new subscriber's queue must have room for its first batch.");
+                // Ended before it joined (its key was revoked meanwhile): it is not added; its stream ends.
+                return subscriber.EndReason != SubscriberEnd.None
+                    ? (_revision, full)
+                    : throw new InvalidOperationException("A new subscriber's queue must have room for its first batch.");
             }
 
             _subscribers.Add(subscriber);
