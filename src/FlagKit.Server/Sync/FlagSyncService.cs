@@ -29,7 +29,7 @@ internal sealed class FlagSyncService
     public const int MaxOfferedVersions = 16;
 
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
-    private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
 
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -248,6 +248,12 @@ internal sealed class FlagSyncService
 
     private async Task<bool> FinishAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, ServerCallContext context)
     {
+        if (context.CancellationToken.IsCancellationRequested && subscriber.EndReason is SubscriberEnd.Resync or SubscriberEnd.GoingAway)
+        {
+            // The client is gone already: there is no one to tell.
+            return false;
+        }
+
         switch (subscriber.EndReason)
         {
             case SubscriberEnd.Resync:
