@@ -71,7 +71,7 @@ internal static class FlagServerApp
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
-        }).AddServiceOptions<FlagSyncService>(sync => sync.MaxReceiveMessageSize = options.MaxSyncRequestBytes);
+        }).AddServiceOptions<FlagSyncService>(sync => sync.MaxReceiveMessageSize = Math.Min(options.MaxSyncRequestBytes, options.MaxMessageBytes));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagSyncService>, SyncMethodProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagAdminService>, StrictAdminMethodProvider>());
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");

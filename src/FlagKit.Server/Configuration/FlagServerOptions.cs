@@ -71,7 +71,8 @@ internal sealed class FlagServerOptions
 
     /// <summary>
     /// Largest message an SDK may send on the sync stream (Hello, Ack), in bytes: refused unparsed past it. An Ack
-    /// listing a failure for each of 10 000 documents stays well under the default.
+    /// listing a failure for each of 10 000 documents stays well under the default. Never more than
+    /// <see cref="MaxMessageBytes"/>.
     /// </summary>
     public int MaxSyncRequestBytes { get; set; } = 1024 * 1024;
 
@@ -108,7 +109,7 @@ internal sealed class FlagServerOptions
         Require(FinalMessageTimeout > TimeSpan.Zero, nameof(FinalMessageTimeout), "must be positive");
         Require(ChangeLogCapacity >= 1, nameof(ChangeLogCapacity), "must be at least 1");
         Require(MaxMessageBytes >= 64 * 1024, nameof(MaxMessageBytes), "must be at least 65536");
-        Require(MaxSyncRequestBytes >= 4096 && MaxSyncRequestBytes <= MaxMessageBytes, nameof(MaxSyncRequestBytes), "must be 4096..MaxMessageBytes");
+        Require(MaxSyncRequestBytes >= 4096, nameof(MaxSyncRequestBytes), "must be at least 4096");
         Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");
         Require(MaxDocumentBytes >= 1024 && MaxDocumentBytes <= BatchChunkBytes, nameof(MaxDocumentBytes), "must be 1024..BatchChunkBytes");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
