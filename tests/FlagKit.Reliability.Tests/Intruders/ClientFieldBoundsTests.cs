@@ -79,7 +79,6 @@ public sealed class ClientFieldBoundsTests
         await Wait.UntilAsync(() => honest.Client.Status == FlagClientStatus.Ready, "the honest SDK is ready");
         long before = ServerHeap();
 
-        var refusals = new List<StatusCode>();
         var calls = new List<AsyncDuplexStreamingCall<SyncRequest, SyncResponse>>();
         for (int i = 0; i < 3; i++)
         {
@@ -93,11 +92,24 @@ public sealed class ClientFieldBoundsTests
             {
                 // Refused before the write completed.
             }
-
-            (_, RpcException? ended) = await ReadToEndAsync(call);
-            refusals.Add(ended?.StatusCode ?? StatusCode.OK);
         }
 
+        // Each call's first answer: a refusal, or (as before the fix) a Welcome on a stream that stays open.
+        var refusals = new List<StatusCode>();
+        foreach (AsyncDuplexStreamingCall<SyncRequest, SyncResponse> call in calls)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                refusals.Add(await call.ResponseStream.MoveNext(deadline.Token) ? StatusCode.OK : call.GetStatus().StatusCode);
+            }
+            catch (RpcException e)
+            {
+                refusals.Add(e.StatusCode);
+            }
+        }
+
+        // Asked while those calls are still open (nothing disposed them yet).
         ListInstancesResponse listed = await server.Admin.ListInstancesAsync(new ListInstancesRequest());
         long grown = ServerHeap() - before;
         TestContext.Out.WriteLine($"refusals: {string.Join(", ", refusals)}; managed heap grew {grown / 1024} KB");
