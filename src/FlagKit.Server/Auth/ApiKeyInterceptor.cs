@@ -115,7 +115,10 @@ internal sealed class ApiKeyInterceptor : Interceptor
     private static string Sanitize(string user)
     {
         var trimmed = user.Trim();
-        var clean = new string(trimmed.Where(c => !char.IsControl(c) && c is not ('\u2028' or '\u2029')).ToArray());
+
+        // Stored in history and audit and logged: nothing that could break or hide a line (controls, separators, bidi).
+        var clean = new string(trimmed.Where(c => !char.IsControl(c) && c is not ('\u2028' or '\u2029')
+            && System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray());
         return clean.Length == 0 ? "unknown" : clean;
     }
 }
