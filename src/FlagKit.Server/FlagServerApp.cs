@@ -37,9 +37,12 @@ internal static class FlagServerApp
         builder.Services.AddOptions<FlagServerOptions>().Bind(builder.Configuration.GetSection(FlagServerOptions.SectionName));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
+        var cleartextOnNetwork = false;
         if (!builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
-            builder.WebHost.ConfigureKestrel(kestrel => ConfigureEndpoints(kestrel, options));
+            var address = ListenAddress(options);
+            cleartextOnNetwork = RefuseCleartextOnNetwork(options, address);
+            builder.WebHost.ConfigureKestrel(kestrel => ConfigureEndpoints(kestrel, options, address));
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -54,6 +57,7 @@ internal static class FlagServerApp
         services.AddSingleton(sp => FlagDatabase.Open(options.DataPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyInterceptor>();
+        services.AddSingleton<RequestLimitsInterceptor>();
         services.AddSingleton<InstanceRegistry>();
         services.AddSingleton<HubRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
@@ -63,37 +67,76 @@ internal static class FlagServerApp
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ApiKeyInterceptor>();
+            grpc.Interceptors.Add<RequestLimitsInterceptor>();
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
-        });
+        }).AddServiceOptions<FlagSyncService>(sync => sync.MaxReceiveMessageSize = Math.Min(options.MaxSyncRequestBytes, options.MaxMessageBytes));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagSyncService>, SyncMethodProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagAdminService>, StrictAdminMethodProvider>());
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.MapGrpcService<FlagAdminService>();
+        app.MapGrpcService<FlagAdminService>().Add(endpoint =>
+        {
+            // The strict binding of each admin method wins over grpc-dotnet's default binding of the same route.
+            if (endpoint.Metadata.Contains(StrictAdminMethodProvider.EndpointMarker) && endpoint is RouteEndpointBuilder route)
+            {
+                route.Order = -1;
+            }
+        });
         app.MapGrpcService<FlagSyncService>();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz");
+
+        if (cleartextOnNetwork)
+        {
+            app.Logger.LogWarning(
+                "INSECURE: the admin API and the sync stream serve cleartext (h2c) on {Host}, a non-loopback address: API keys and flags travel unencrypted. Set {Section}:CertificatePath to serve TLS ({Section}:{Option} is set).",
+                options.Host, FlagServerOptions.SectionName, FlagServerOptions.SectionName, nameof(FlagServerOptions.AllowCleartextOnNetwork));
+        }
 
         app.Services.GetRequiredService<ServerBootstrap>().Run();
         return app;
     }
 
-    private static void ConfigureEndpoints(KestrelServerOptions kestrel, FlagServerOptions options)
+    private static IPAddress ListenAddress(FlagServerOptions options) => options.Host switch
     {
-        var address = options.Host switch
-        {
-            "localhost" => IPAddress.Loopback,
-            "*" or "0.0.0.0" => IPAddress.Any,
-            "::" or "[::]" => IPAddress.IPv6Any,
-            _ => IPAddress.TryParse(options.Host, out var ip)
-                ? ip
-                : throw new InvalidOperationException($"Configuration {FlagServerOptions.SectionName}:Host: '{options.Host}' is not an IP address."),
-        };
+        "localhost" => IPAddress.Loopback,
+        "*" or "0.0.0.0" => IPAddress.Any,
+        "::" or "[::]" => IPAddress.IPv6Any,
+        _ => IPAddress.TryParse(options.Host, out var ip)
+            ? ip
+            : throw new InvalidOperationException($"Configuration {FlagServerOptions.SectionName}:Host: '{options.Host}' is not an IP address."),
+    };
 
+    /// <summary>
+    /// A non-loopback bind without TLS is refused unless <see cref="FlagServerOptions.AllowCleartextOnNetwork"/> is set.
+    /// </summary>
+    /// <returns>True when the server will serve cleartext on the network (allowed explicitly: warn).</returns>
+    /// <exception cref="InvalidOperationException">Cleartext on a non-loopback address, not allowed.</exception>
+    private static bool RefuseCleartextOnNetwork(FlagServerOptions options, IPAddress address)
+    {
+        if (IPAddress.IsLoopback(address) || !string.IsNullOrEmpty(options.CertificatePath))
+        {
+            return false;
+        }
+
+        if (!options.AllowCleartextOnNetwork)
+        {
+            throw new InvalidOperationException(
+                $"Configuration {FlagServerOptions.SectionName}:Host is '{options.Host}', a non-loopback address, and no certificate is configured: " +
+                $"API keys and flags would travel in cleartext. Set {FlagServerOptions.SectionName}:CertificatePath (TLS), bind 127.0.0.1, " +
+                $"or set {FlagServerOptions.SectionName}:{nameof(FlagServerOptions.AllowCleartextOnNetwork)}=true to accept it (e.g. behind a TLS-terminating proxy).");
+        }
+
+        return true;
+    }
+
+    private static void ConfigureEndpoints(KestrelServerOptions kestrel, FlagServerOptions options, IPAddress address)
+    {
         kestrel.Listen(address, options.Port, listen =>
         {
             if (string.IsNullOrEmpty(options.CertificatePath))

@@ -1,4 +1,5 @@
 using FlagKit.Protocol.V1;
+using FlagKit.Server.Hosting;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -86,9 +87,9 @@ internal sealed class ApiKeyInterceptor : Interceptor
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Malformed authorization metadata: expected 'Bearer <key>'."));
         }
 
-        if (!_keys.TryAuthenticate(header[scheme.Length..].Trim(), out var key))
+        if (!_keys.TryAuthenticate(header[scheme.Length..].Trim(), out var key, out var revoked))
         {
-            _logger.LogWarning("Refused {Method} from {Peer}: unknown or revoked API key", method, context.Peer);
+            _logger.LogWarning("Refused {Method} from {Peer}: unknown or revoked API key", method, UntrustedText.ForLog(context.Peer));
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Invalid API key (unknown or revoked)."));
         }
 
@@ -99,16 +100,25 @@ internal sealed class ApiKeyInterceptor : Interceptor
         }
 
         var user = context.RequestHeaders.GetValue(ActorHeader);
+        if (user is { Length: > RequestLimits.MaxIdChars })
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"The metadata '{ActorHeader}' is {user.Length} characters; the limit is {RequestLimits.MaxIdChars}."));
+        }
+
         var actor = string.IsNullOrWhiteSpace(user)
             ? key.Name
             : $"{Sanitize(user)} (key {key.Name})";
-        context.UserState[IdentityKey] = new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor);
+        context.UserState[IdentityKey] = new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor, revoked);
     }
 
     private static string Sanitize(string user)
     {
         var trimmed = user.Trim();
-        var clean = new string(trimmed.Where(c => !char.IsControl(c)).Take(100).ToArray());
+
+        // Stored in history and audit and logged: nothing that could break or hide a line (controls, separators, bidi).
+        var clean = new string(trimmed.Where(c => !char.IsControl(c) && c is not ('\u2028' or '\u2029')
+            && System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray());
         return clean.Length == 0 ? "unknown" : clean;
     }
 }

@@ -9,12 +9,17 @@ namespace FlagKit.Server.Auth;
 /// The live API keys, by hash, loaded from the store at start and kept in step with it. Authenticating a call is a
 /// dictionary lookup on the secret's SHA-256 followed by a constant-time comparison; no secret is kept in memory.
 /// </summary>
+/// <remarks>
+/// Each live key carries a revocation token, handed to every call the key authenticates: revoking the key cancels it,
+/// so whatever a call is doing (waiting for its Hello, subscribed, writing) it learns at once, not only the calls some
+/// other list happens to know of.
+/// </remarks>
 /// <remarks>Thread safety: all members are safe to call concurrently.</remarks>
 internal sealed class ApiKeyRegistry
 {
     private readonly FlagDatabase _db;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, ApiKeyRecord> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LiveKey> _byHash = new(StringComparer.Ordinal);
     private readonly Lock _changeLock = new();
 
     /// <summary>Loads the live keys.</summary>
@@ -28,7 +33,7 @@ internal sealed class ApiKeyRegistry
         {
             if (key.RevokedAt is null)
             {
-                _byHash[Convert.ToHexString(key.Hash)] = key;
+                _byHash[Convert.ToHexString(key.Hash)] = new LiveKey(Shown(key));
             }
         }
     }
@@ -41,22 +46,32 @@ internal sealed class ApiKeyRegistry
     /// <param name="key">The key, when found.</param>
     /// <returns>True when the secret belongs to a live key.</returns>
     /// <remarks>Never throws.</remarks>
-    public bool TryAuthenticate(string secret, out ApiKeyRecord key)
+    public bool TryAuthenticate(string secret, out ApiKeyRecord key) => TryAuthenticate(secret, out key, out _);
+
+    /// <summary>Finds the live key for a presented secret, with the token its revocation cancels.</summary>
+    /// <param name="secret">The presented secret.</param>
+    /// <param name="key">The key, when found.</param>
+    /// <param name="revoked">Cancelled when the key is revoked (already cancelled if that happened since the lookup).</param>
+    /// <returns>True when the secret belongs to a live key.</returns>
+    /// <remarks>Never throws.</remarks>
+    public bool TryAuthenticate(string secret, out ApiKeyRecord key, out CancellationToken revoked)
     {
         var hash = ApiKeySecret.Hash(secret);
-        if (_byHash.TryGetValue(Convert.ToHexString(hash), out var found) && CryptographicOperations.FixedTimeEquals(found.Hash, hash))
+        if (_byHash.TryGetValue(Convert.ToHexString(hash), out var found) && CryptographicOperations.FixedTimeEquals(found.Record.Hash, hash))
         {
-            key = found;
+            key = found.Record;
+            revoked = found.Revoked;
             return true;
         }
 
         key = null!;
+        revoked = default;
         return false;
     }
 
     /// <summary>Every key, revoked ones included, oldest first.</summary>
-    /// <returns>The keys (hashes only).</returns>
-    public IReadOnlyList<ApiKeyRecord> List() => _db.LoadApiKeys();
+    /// <returns>The keys (hashes only; prefixes shortened to what may be shown).</returns>
+    public IReadOnlyList<ApiKeyRecord> List() => _db.LoadApiKeys().Select(Shown).ToList();
 
     /// <summary>Creates a key with a fresh secret.</summary>
     /// <param name="name">Human name.</param>
@@ -100,36 +115,43 @@ internal sealed class ApiKeyRegistry
         return true;
     }
 
-    /// <summary>Revokes a key: it stops authenticating at once.</summary>
+    /// <summary>Revokes a key: it stops authenticating at once, and every call it authenticated is told (its token is cancelled).</summary>
     /// <param name="id">The key id.</param>
     /// <param name="actor">Who revokes it (audit).</param>
     /// <returns>The revoked key, or null when no live key has that id.</returns>
     /// <exception cref="InvalidOperationException">It is the last live admin key (revoking it would lock everyone out).</exception>
     public ApiKeyRecord? Revoke(string id, string actor)
     {
+        LiveKey revoked;
+        DateTimeOffset now;
         lock (_changeLock)
         {
-            var live = _byHash.FirstOrDefault(p => p.Value.Id == id);
+            var live = _byHash.FirstOrDefault(p => p.Value.Record.Id == id);
             if (live.Value is null)
             {
                 return null;
             }
 
-            if (live.Value.Role == ApiKeyRole.Admin && _byHash.Values.Count(k => k.Role == ApiKeyRole.Admin) == 1)
+            var record = live.Value.Record;
+            if (record.Role == ApiKeyRole.Admin && _byHash.Values.Count(k => k.Record.Role == ApiKeyRole.Admin) == 1)
             {
                 throw new InvalidOperationException($"Key {id} is the last live admin key; create another admin key before revoking it.");
             }
 
-            var now = _time.GetUtcNow();
-            var audit = new AuditRecord(0, now, actor, "RevokeApiKey", live.Value.Environment ?? "", id, 0, $"revoked {RoleName(live.Value.Role)} key '{live.Value.Name}'");
+            now = _time.GetUtcNow();
+            var audit = new AuditRecord(0, now, actor, "RevokeApiKey", record.Environment ?? "", id, 0, $"revoked {RoleName(record.Role)} key '{record.Name}'");
             if (!_db.RevokeApiKey(id, audit))
             {
                 return null;
             }
 
             _byHash.TryRemove(live.Key, out _);
-            return live.Value with { RevokedAt = now };
+            revoked = live.Value;
         }
+
+        // Outside the lock: the calls' callbacks (ending their streams) must not run under it.
+        revoked.Revoke();
+        return revoked.Record with { RevokedAt = now };
     }
 
     private ApiKeyRecord Insert(string secret, string name, ApiKeyRole role, string? environment, string actor)
@@ -140,10 +162,25 @@ internal sealed class ApiKeyRegistry
             var key = new ApiKeyRecord(ApiKeySecret.NewId(), name, role, environment, ApiKeySecret.Hash(secret), ApiKeySecret.Prefix(secret), now, null);
             var audit = new AuditRecord(0, now, actor, "CreateApiKey", environment ?? "", key.Id, 0, $"created {RoleName(role)} key '{name}'");
             _db.InsertApiKey(key, audit);
-            _byHash[Convert.ToHexString(key.Hash)] = key;
+            _byHash[Convert.ToHexString(key.Hash)] = new LiveKey(key);
             return key;
         }
     }
 
     private static string RoleName(ApiKeyRole role) => role == ApiKeyRole.Admin ? "admin" : "sdk";
+
+    /// <summary>A key stored by an older server may carry a longer prefix: show only what <see cref="ApiKeySecret.Prefix"/> keeps.</summary>
+    private static ApiKeyRecord Shown(ApiKeyRecord key) => key with { Prefix = ApiKeySecret.Prefix(key.Prefix) };
+
+    /// <summary>A live key and the token its revocation cancels (never disposed: calls may still hold the token).</summary>
+    private sealed class LiveKey(ApiKeyRecord record)
+    {
+        private readonly CancellationTokenSource _revoked = new();
+
+        public ApiKeyRecord Record { get; } = record;
+
+        public CancellationToken Revoked => _revoked.Token;
+
+        public void Revoke() => _revoked.Cancel();
+    }
 }

@@ -11,8 +11,10 @@ namespace FlagKit.Server.Auth;
 /// </summary>
 internal static class ApiKeySecret
 {
-    /// <summary>How many leading characters are kept to recognise a key (never enough to use it).</summary>
-    public const int PrefixLength = 12;
+    /// <summary>How many characters of the secret itself (after a role prefix) are kept to recognise a key.</summary>
+    public const int ShownCharacters = 4;
+
+    private static readonly string[] RolePrefixes = ["fk_admin_", "fk_sdk_"];
 
     /// <summary>Creates a new secret for a role.</summary>
     /// <param name="role">SDK or admin.</param>
@@ -33,8 +35,17 @@ internal static class ApiKeySecret
     /// <returns>32 bytes.</returns>
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
-    /// <summary>The recognisable start of a secret.</summary>
-    /// <param name="secret">The secret.</param>
-    /// <returns>At most <see cref="PrefixLength"/> characters followed by an ellipsis.</returns>
-    public static string Prefix(string secret) => secret[..Math.Min(PrefixLength, secret.Length / 3)] + "…";
+    /// <summary>
+    /// The recognisable start of a secret: its role prefix (<c>fk_sdk_</c>, <c>fk_admin_</c>) when it has one, and
+    /// <see cref="ShownCharacters"/> characters more, whatever the secret's length (a configured key of 24 characters
+    /// shows 4 of them, never a third).
+    /// </summary>
+    /// <param name="secret">The secret, or a prefix stored by an older server (shortened the same way).</param>
+    /// <returns>The prefix followed by an ellipsis.</returns>
+    public static string Prefix(string secret)
+    {
+        var body = secret.TrimEnd('…');
+        var role = RolePrefixes.FirstOrDefault(p => body.StartsWith(p, StringComparison.Ordinal)) ?? "";
+        return body[..Math.Min(body.Length, role.Length + ShownCharacters)] + "…";
+    }
 }

@@ -31,6 +31,12 @@ internal sealed class FlagServerOptions
     public string? CertificatePassword { get; set; }
 
     /// <summary>
+    /// Serve cleartext (h2c) on a non-loopback <see cref="Host"/>. Off: such a bind without <see cref="CertificatePath"/>
+    /// refuses to start. On (e.g. behind a TLS-terminating proxy on a private network): starts and logs a warning.
+    /// </summary>
+    public bool AllowCleartextOnNetwork { get; set; }
+
+    /// <summary>
     /// An admin key to ensure on start (created if its hash is not stored yet). Lets tests and samples start
     /// with a known key. At least 24 characters.
     /// </summary>
@@ -62,6 +68,13 @@ internal sealed class FlagServerOptions
 
     /// <summary>Largest gRPC message accepted or sent, both directions (bytes).</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest message an SDK may send on the sync stream (Hello, Ack), in bytes: refused unparsed past it. An Ack
+    /// listing a failure for each of 10 000 documents stays well under the default. Never more than
+    /// <see cref="MaxMessageBytes"/>.
+    /// </summary>
+    public int MaxSyncRequestBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Snapshot and delta batches are cut into messages of at most about this many bytes.</summary>
     public int BatchChunkBytes { get; set; } = 1024 * 1024;
@@ -96,6 +109,7 @@ internal sealed class FlagServerOptions
         Require(FinalMessageTimeout > TimeSpan.Zero, nameof(FinalMessageTimeout), "must be positive");
         Require(ChangeLogCapacity >= 1, nameof(ChangeLogCapacity), "must be at least 1");
         Require(MaxMessageBytes >= 64 * 1024, nameof(MaxMessageBytes), "must be at least 65536");
+        Require(MaxSyncRequestBytes >= 4096, nameof(MaxSyncRequestBytes), "must be at least 4096");
         Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");
         Require(MaxDocumentBytes >= 1024 && MaxDocumentBytes <= BatchChunkBytes, nameof(MaxDocumentBytes), "must be 1024..BatchChunkBytes");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");

@@ -11,6 +11,11 @@ namespace FlagKit.Server.Sync;
 /// <para>Publishing never waits on a subscriber: each gets the same pre-serialized batch through its bounded queue,
 /// and one whose queue is full is ended with Resync (it reconnects and takes a full snapshot). Server memory is
 /// therefore bounded by the change log's budget plus, per subscriber, its queue capacity in shared references.</para>
+/// <para>A first batch is shared too: the snapshot is built once per revision, and so is the merged delta from each
+/// resume revision (cached until the next publish, at most about one snapshot's bytes of them). A resume whose delta is
+/// over a chunk and as large as the snapshot, or would overflow that cache, gets the shared snapshot instead; a delta
+/// of at most a chunk that no longer fits the cache is built for its stream alone. However many streams resume at one
+/// revision and never read, what their first batches hold is about two snapshots plus one chunk per stream.</para>
 /// <para>Thread safety: all members are safe to call concurrently; state changes happen under one lock, which is
 /// also what orders a subscriber's initial batch before every later change.</para>
 /// </remarks>
@@ -20,6 +25,7 @@ internal sealed class EnvironmentHub
     private readonly Dictionary<(DocumentKind Kind, string Key), Document> _documents = [];
     private readonly LinkedList<RevisionChange> _log = new();
     private readonly HashSet<SyncSubscriber> _subscribers = [];
+    private readonly Dictionary<long, SyncBatch> _resumeDeltas = [];
     private readonly int _logCapacity;
     private readonly long _logByteBudget;
     private readonly int _chunkBytes;
@@ -27,6 +33,8 @@ internal sealed class EnvironmentHub
     private long _revision;
     private string _contentHash = "";
     private SyncBatch? _snapshot;
+    private long _documentBytes;
+    private long _resumeDeltaBytes;
     private long _droppedSubscribers;
 
     /// <summary>Creates an empty hub.</summary>
@@ -101,7 +109,8 @@ internal sealed class EnvironmentHub
             _contentHash = contentHash;
             _log.Clear();
             _logBytes = 0;
-            _snapshot = null;
+            _documentBytes = _documents.Values.Sum(Size);
+            ForgetBatchesLocked();
         }
     }
 
@@ -119,18 +128,27 @@ internal sealed class EnvironmentHub
 
             foreach (var r in change.Removed)
             {
-                _documents.Remove((r.Kind, r.Key));
+                if (_documents.Remove((r.Kind, r.Key), out var old))
+                {
+                    _documentBytes -= Size(old);
+                }
             }
 
             foreach (var d in change.Upserts)
             {
+                if (_documents.TryGetValue((d.Kind, d.Key), out var old))
+                {
+                    _documentBytes -= Size(old);
+                }
+
                 _documents[(d.Kind, d.Key)] = d;
+                _documentBytes += Size(d);
             }
 
             var from = _revision;
             _revision = change.Revision;
             _contentHash = change.ContentHash;
-            _snapshot = null;
+            ForgetBatchesLocked();
             _log.AddLast(change);
             _logBytes += change.Bytes;
             while (_log.Count > _logCapacity || (_logBytes > _logByteBudget && _log.Count > 1))
@@ -157,6 +175,7 @@ internal sealed class EnvironmentHub
     /// <param name="subscriber">The new subscriber (its queue must be empty).</param>
     /// <param name="lastRevision">The last complete revision the SDK holds (0: none).</param>
     /// <returns>The revision the first batch completes, and whether it is a full snapshot.</returns>
+    /// <remarks>A subscriber that was ended already is not added.</remarks>
     public (long Revision, bool FullSnapshot) Subscribe(SyncSubscriber subscriber, long lastRevision)
     {
         lock (_lock)
@@ -164,7 +183,10 @@ internal sealed class EnvironmentHub
             var (batch, full) = InitialBatchLocked(lastRevision);
             if (!subscriber.TryEnqueue(batch))
             {
-                throw new InvalidOperationException("A new subscriber's queue must have room for its first batch.");
+                // Ended before it joined (its key was revoked meanwhile): it is not added; its stream ends.
+                return subscriber.EndReason != SubscriberEnd.None
+                    ? (_revision, full)
+                    : throw new InvalidOperationException("A new subscriber's queue must have room for its first batch.");
             }
 
             _subscribers.Add(subscriber);
@@ -254,39 +276,75 @@ internal sealed class EnvironmentHub
 
     private (SyncBatch Batch, bool Full) InitialBatchLocked(long lastRevision)
     {
-        if (lastRevision == _revision && lastRevision > 0)
+        var resumable = lastRevision > 0 && lastRevision <= _revision
+            && (lastRevision == _revision || (_log.First is { } oldest && oldest.Value.Revision <= lastRevision + 1));
+        if (!resumable)
         {
-            return (BuildDelta(_revision, _revision, [], [], new HashSet<string>()), false);
+            return (_snapshot ??= BuildSnapshotLocked(), true);
         }
 
-        if (lastRevision > 0 && lastRevision < _revision && _log.First is { } oldest && oldest.Value.Revision <= lastRevision + 1)
+        if (_resumeDeltas.TryGetValue(lastRevision, out var cached))
         {
-            // Merge the missed revisions into one net change: the last state of each touched document wins.
-            var upserts = new Dictionary<(DocumentKind, string), Document>();
-            var removed = new Dictionary<(DocumentKind, string), DocumentRef>();
-            var killed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var change in _log.Where(c => c.Revision > lastRevision))
+            return (cached, false);
+        }
+
+        var (upserts, removed, killed) = MergeSinceLocked(lastRevision);
+        var bytes = upserts.Sum(Size) + removed.Sum(r => (long)r.Key.Length);
+        var cacheable = _resumeDeltaBytes + bytes <= ResumeCacheBudget;
+        if (bytes > _chunkBytes && (bytes >= _documentBytes || !cacheable))
+        {
+            // As large as the snapshot, or too large to keep: the snapshot, which every stream shares.
+            return (_snapshot ??= BuildSnapshotLocked(), true);
+        }
+
+        var delta = BuildDelta(lastRevision, _revision, upserts, removed, killed);
+        if (cacheable)
+        {
+            _resumeDeltas[lastRevision] = delta;
+            _resumeDeltaBytes += delta.Bytes;
+        }
+
+        // Not cached: at most about one chunk, held by this stream alone.
+        return (delta, false);
+    }
+
+    /// <summary>Bytes of merged resume deltas kept for the current revision: about one snapshot (at least a chunk).</summary>
+    private long ResumeCacheBudget => Math.Max(_documentBytes, _chunkBytes);
+
+    /// <summary>The missed revisions merged into one net change: the last state of each touched document wins.</summary>
+    private (List<Document> Upserts, List<DocumentRef> Removed, HashSet<string> Killed) MergeSinceLocked(long lastRevision)
+    {
+        var upserts = new Dictionary<(DocumentKind, string), Document>();
+        var removed = new Dictionary<(DocumentKind, string), DocumentRef>();
+        var killed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in _log.Where(c => c.Revision > lastRevision))
+        {
+            foreach (var r in change.Removed)
             {
-                foreach (var r in change.Removed)
-                {
-                    upserts.Remove((r.Kind, r.Key));
-                    removed[(r.Kind, r.Key)] = r;
-                }
-
-                foreach (var d in change.Upserts)
-                {
-                    removed.Remove((d.Kind, d.Key));
-                    upserts[(d.Kind, d.Key)] = d;
-                }
-
-                killed.UnionWith(change.KilledFlags);
+                upserts.Remove((r.Kind, r.Key));
+                removed[(r.Kind, r.Key)] = r;
             }
 
-            return (BuildDelta(lastRevision, _revision, upserts.Values.ToList(), removed.Values.ToList(), killed), false);
+            foreach (var d in change.Upserts)
+            {
+                removed.Remove((d.Kind, d.Key));
+                upserts[(d.Kind, d.Key)] = d;
+            }
+
+            killed.UnionWith(change.KilledFlags);
         }
 
-        return (_snapshot ??= BuildSnapshotLocked(), true);
+        return (upserts.Values.ToList(), removed.Values.ToList(), killed);
     }
+
+    private void ForgetBatchesLocked()
+    {
+        _snapshot = null;
+        _resumeDeltas.Clear();
+        _resumeDeltaBytes = 0;
+    }
+
+    private static long Size(Document d) => (long)d.Json.Length + d.Key.Length;
 
     private SyncBatch BuildSnapshotLocked()
     {

@@ -2,7 +2,7 @@ using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
-using Grpc.AspNetCore.Server.Model;
+using FlagKit.Server.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +24,12 @@ internal sealed class FlagSyncService
 
     /// <summary>Flag document schema versions this server stores and sends.</summary>
     public static readonly IReadOnlyList<int> SchemaVersions = [FlagFile.CurrentSchema];
+
+    /// <summary>Versions a Hello may offer, per list.</summary>
+    public const int MaxOfferedVersions = 16;
+
+    /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
+    private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
 
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -69,15 +75,83 @@ internal sealed class FlagSyncService
     /// <param name="responses">Frames to the SDK.</param>
     /// <param name="context">The call.</param>
     /// <returns>Completes when the stream ends.</returns>
+    /// <remarks>
+    /// The steps: <see cref="ReadHelloAsync"/> (bounded in time, ended by a revocation), <see cref="Accept"/> (checks and
+    /// version negotiation), subscribe, then <see cref="ServeAsync"/> (Welcome, the send loop, the final message) beside
+    /// <see cref="ReadAcksAsync"/>. The key's revocation token is watched from the moment the call is authenticated:
+    /// before Hello, while subscribing, while sending.
+    /// </remarks>
     public async Task Sync(IAsyncStreamReader<SyncRequest> requests, IServerStreamWriter<SyncFrame> responses, ServerCallContext context)
     {
         var caller = ApiKeyInterceptor.GetCaller(context);
-        var hello = await ReadHelloAsync(requests, context).ConfigureAwait(false);
+        caller.ThrowIfRevoked();
+
+        // Accepted (authenticated): the response headers say so at once, before Hello.
+        await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
+        var hello = await ReadHelloAsync(requests, caller, context).ConfigureAwait(false);
+        var handshake = Accept(caller, hello);
+        var streamId = _hubs.NextStreamId();
+        using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity);
+
+        // Registered before the subscriber joins the hub: from here a revocation ends it whatever it is doing.
+        using var revocation = caller.Revoked.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.Revoked, "the API key was revoked"), subscriber);
+        var (revision, full) = handshake.Hub.Subscribe(subscriber, hello.LastRevision);
+        _instances.Connected(streamId, hello, handshake.Environment, context.Peer, _time.GetUtcNow());
+        _logger.LogInformation(
+            "Stream {StreamId}: instance {InstanceId} ({App} {AppVersion}, {Sdk} {SdkVersion}) on '{Environment}' from {Peer} at revision {LastRevision}: {Batch} to {Revision}",
+            streamId, UntrustedText.ForLog(hello.InstanceId), UntrustedText.ForLog(hello.AppName), UntrustedText.ForLog(hello.AppVersion),
+            UntrustedText.ForLog(hello.SdkName), UntrustedText.ForLog(hello.SdkVersion), handshake.Environment, UntrustedText.ForLog(context.Peer),
+            hello.LastRevision, full ? "snapshot" : "delta", revision);
+        try
+        {
+            await ServeAsync(requests, responses, context, subscriber, Welcome(handshake, revision)).ConfigureAwait(false);
+        }
+        finally
+        {
+            subscriber.End(SubscriberEnd.ClientGone, "stream closed");
+            handshake.Hub.Unsubscribe(subscriber);
+            _instances.Disconnected(streamId);
+        }
+    }
+
+    private async Task<Hello> ReadHelloAsync(IAsyncStreamReader<SyncRequest> requests, CallerIdentity caller, ServerCallContext context)
+    {
+        using var timeout = new CancellationTokenSource(_options.HelloTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.CancellationToken, caller.Revoked);
+        try
+        {
+            if (await requests.MoveNext(linked.Token).ConfigureAwait(false) && requests.Current.KindCase == SyncRequest.KindOneofCase.Hello)
+            {
+                caller.ThrowIfRevoked();
+                return requests.Current.Hello;
+            }
+        }
+        catch (OperationCanceledException) when (caller.Revoked.IsCancellationRequested)
+        {
+            throw CallerIdentity.RevokedError();
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"No Hello within {_options.HelloTimeout.TotalSeconds:0.#}s."));
+        }
+
+        throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of a Sync stream must be a Hello."));
+    }
+
+    /// <summary>Checks a Hello (key, environment, versions, server state) and negotiates the versions.</summary>
+    private SyncHandshake Accept(CallerIdentity caller, Hello hello)
+    {
         var environment = hello.Environment.Length > 0 ? hello.Environment : caller.Environment ?? "";
         if (!caller.MayRead(environment))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 $"Key {caller.KeyId} reads environment '{caller.Environment}', not '{environment}'."));
+        }
+
+        if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"Hello offers {hello.ProtocolVersions.Count} protocol and {hello.SchemaVersions.Count} schema versions; the limit is {MaxOfferedVersions} each."));
         }
 
         var protocol = Negotiate("protocol", ProtocolVersions, hello.ProtocolVersions);
@@ -87,65 +161,44 @@ internal sealed class FlagSyncService
             throw new RpcException(new Status(StatusCode.Unavailable, "The server is shutting down."));
         }
 
-        if (!_hubs.TryGet(environment, out var hub))
+        return _hubs.TryGet(environment, out var hub)
+            ? new SyncHandshake(hub, environment, protocol, schema)
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Environment '{environment}' does not exist."));
+    }
+
+    private SyncFrame Welcome(SyncHandshake handshake, long revision) => SyncFrame.From(new SyncResponse
+    {
+        Welcome = new Welcome
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"Environment '{environment}' does not exist."));
-        }
+            ProtocolVersion = handshake.Protocol,
+            SchemaVersion = handshake.Schema,
+            ServerId = _hubs.ServerId,
+            ServerRevision = revision,
+            HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
+            Environment = handshake.Environment,
+        },
+    });
 
-        var streamId = _hubs.NextStreamId();
-        using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity);
-        var (revision, full) = hub.Subscribe(subscriber, hello.LastRevision);
-        _instances.Connected(streamId, hello, environment, context.Peer, _time.GetUtcNow());
-        _logger.LogInformation(
-            "Stream {StreamId}: instance {InstanceId} ({App} {AppVersion}, {Sdk} {SdkVersion}) on '{Environment}' from revision {LastRevision}: {Batch} to {Revision}",
-            streamId, hello.InstanceId, hello.AppName, hello.AppVersion, hello.SdkName, hello.SdkVersion, environment, hello.LastRevision,
-            full ? "snapshot" : "delta", revision);
-
+    /// <summary>Welcome, the send loop and the final message, beside the Ack reader; returns when both are done.</summary>
+    private async Task ServeAsync(
+        IAsyncStreamReader<SyncRequest> requests, IServerStreamWriter<SyncFrame> responses, ServerCallContext context, SyncSubscriber subscriber, SyncFrame welcome)
+    {
         var http = context.GetHttpContext();
         using var done = new CancellationTokenSource();
         var doneToken = done.Token;
         using var stopAcks = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         using var watchdog = subscriber.Ended.Register(() => _ = AbortIfStuckAsync(http, subscriber, doneToken));
-        var acks = ReadAcksAsync(requests, streamId, subscriber, stopAcks.Token);
+        var acks = ReadAcksAsync(requests, subscriber, stopAcks.Token);
         try
         {
-            await responses.WriteAsync(SyncFrame.From(new SyncResponse
+            // Ended already (its key revoked while it subscribed): no Welcome, only the final status.
+            if (subscriber.EndReason == SubscriberEnd.None)
             {
-                Welcome = new Welcome
-                {
-                    ProtocolVersion = protocol,
-                    SchemaVersion = schema,
-                    ServerId = _hubs.ServerId,
-                    ServerRevision = revision,
-                    HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
-                    Environment = environment,
-                },
-            })).ConfigureAwait(false);
-
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(subscriber.Ended, context.CancellationToken);
-            try
-            {
-                await foreach (var batch in subscriber.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
-                {
-                    // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
-                    // from its last write, and "sent" must never read later than "acked".
-                    if (batch.Transfers)
-                    {
-                        _instances.Sent(streamId, batch.Revision, _time.GetUtcNow());
-                    }
-
-                    foreach (var frame in batch.Frames)
-                    {
-                        await responses.WriteAsync(frame).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                // Ended below.
+                await responses.WriteAsync(welcome).ConfigureAwait(false);
+                await SendBatchesAsync(responses, subscriber, context.CancellationToken).ConfigureAwait(false);
             }
 
-            if (await FinishAsync(responses, subscriber, streamId, context).ConfigureAwait(false))
+            if (await FinishAsync(responses, subscriber, context).ConfigureAwait(false))
             {
                 // Let the SDK close the stream after it read the final message: closing it from here could reset the
                 // connection before the SDK took the message from its buffer. Bounded by the watchdog's timeout.
@@ -156,57 +209,76 @@ internal sealed class FlagSyncService
         {
             done.Cancel();
             stopAcks.Cancel();
-            subscriber.End(SubscriberEnd.ClientGone, "stream closed");
-            hub.Unsubscribe(subscriber);
-            _instances.Disconnected(streamId);
             await acks.ConfigureAwait(false);
         }
     }
 
-    private async Task<bool> FinishAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, long streamId, ServerCallContext context)
+    /// <summary>Writes queued batches until the subscriber ends or the call does.</summary>
+    private async Task SendBatchesAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, CancellationToken callEnded)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(subscriber.Ended, callEnded);
+        try
+        {
+            await foreach (var batch in subscriber.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
+            {
+                // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
+                // from its last write, and "sent" must never read later than "acked".
+                if (batch.Transfers)
+                {
+                    _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
+                }
+
+                foreach (var frame in batch.Frames)
+                {
+                    if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
+                    {
+                        // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
+                        return;
+                    }
+
+                    await responses.WriteAsync(frame).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // Ended: FinishAsync says how.
+        }
+    }
+
+    private async Task<bool> FinishAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, ServerCallContext context)
+    {
+        if (context.CancellationToken.IsCancellationRequested && subscriber.EndReason is SubscriberEnd.Resync or SubscriberEnd.GoingAway)
+        {
+            // The client is gone already: there is no one to tell.
+            return false;
+        }
+
         switch (subscriber.EndReason)
         {
             case SubscriberEnd.Resync:
-                _logger.LogWarning("Stream {StreamId}: told to resync ({Reason})", streamId, subscriber.EndMessage);
+                _logger.LogWarning("Stream {StreamId}: told to resync ({Reason})", subscriber.Id, subscriber.EndMessage);
                 await responses.WriteAsync(SyncFrame.From(new SyncResponse { Resync = new Resync { Reason = subscriber.EndMessage } })).ConfigureAwait(false);
                 return true;
             case SubscriberEnd.GoingAway:
                 await responses.WriteAsync(SyncFrame.From(new SyncResponse { GoingAway = new GoingAway { Reason = subscriber.EndMessage } })).ConfigureAwait(false);
                 return true;
             case SubscriberEnd.Revoked:
-                _logger.LogInformation("Stream {StreamId}: ended, its API key was revoked", streamId);
-                throw new RpcException(new Status(StatusCode.Unauthenticated, "The API key of this stream was revoked."));
+                _logger.LogInformation("Stream {StreamId}: ended, its API key was revoked", subscriber.Id);
+                throw CallerIdentity.RevokedError();
+            case SubscriberEnd.Refused:
+                throw new RpcException(new Status(StatusCode.InvalidArgument, subscriber.EndMessage));
             default:
                 if (context.CancellationToken.IsCancellationRequested)
                 {
-                    _logger.LogDebug("Stream {StreamId}: the client went away", streamId);
+                    _logger.LogDebug("Stream {StreamId}: the client went away", subscriber.Id);
                 }
 
                 return false;
         }
     }
 
-    private async Task<Hello> ReadHelloAsync(IAsyncStreamReader<SyncRequest> requests, ServerCallContext context)
-    {
-        using var timeout = new CancellationTokenSource(_options.HelloTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.CancellationToken);
-        try
-        {
-            if (await requests.MoveNext(linked.Token).ConfigureAwait(false) && requests.Current.KindCase == SyncRequest.KindOneofCase.Hello)
-            {
-                return requests.Current.Hello;
-            }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"No Hello within {_options.HelloTimeout.TotalSeconds:0.#}s."));
-        }
-
-        throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of a Sync stream must be a Hello."));
-    }
-
-    private async Task ReadAcksAsync(IAsyncStreamReader<SyncRequest> requests, long streamId, SyncSubscriber subscriber, CancellationToken callEnded)
+    private async Task ReadAcksAsync(IAsyncStreamReader<SyncRequest> requests, SyncSubscriber subscriber, CancellationToken callEnded)
     {
         await Task.Yield();
         try
@@ -215,9 +287,15 @@ internal sealed class FlagSyncService
             {
                 if (requests.Current.KindCase == SyncRequest.KindOneofCase.Ack)
                 {
-                    _instances.Acked(streamId, requests.Current.Ack, _time.GetUtcNow());
+                    _instances.Acked(subscriber.Id, requests.Current.Ack, _time.GetUtcNow());
                 }
             }
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+            // A message over a bound, or not a SyncRequest: the stream ends with the reason.
+            _logger.LogWarning("Stream {StreamId}: refused a message: {Problem}", subscriber.Id, UntrustedText.ForLog(e.Status.Detail));
+            subscriber.End(SubscriberEnd.Refused, e.Status.Detail);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
         {
@@ -232,10 +310,14 @@ internal sealed class FlagSyncService
     private async Task AbortIfStuckAsync(HttpContext http, SyncSubscriber subscriber, CancellationToken done)
     {
         // A subscriber that does not read cannot take its last message either: give it a bounded time, then abort the
-        // HTTP/2 stream so that nothing of it stays in server memory.
+        // HTTP/2 stream so that nothing of it stays in server memory. A revoked or refused stream has no message to
+        // take: it gets only the moment its handler needs to end it with a status.
+        var grace = subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused
+            ? TimeSpan.FromTicks(Math.Min(_options.FinalMessageTimeout.Ticks, EndedGrace.Ticks))
+            : _options.FinalMessageTimeout;
         try
         {
-            await Task.Delay(_options.FinalMessageTimeout, _time, done).ConfigureAwait(false);
+            await Task.Delay(grace, _time, done).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -247,28 +329,7 @@ internal sealed class FlagSyncService
             return;
         }
 
-        _logger.LogWarning("Stream {StreamId}: did not take its final message within {Timeout}; aborting", subscriber.Id, _options.FinalMessageTimeout);
+        _logger.LogWarning("Stream {StreamId}: did not end within {Timeout} after it was ended ({Reason}); aborting", subscriber.Id, grace, subscriber.EndReason);
         http.Abort();
     }
-}
-
-/// <summary>
-/// Binds <see cref="FlagSyncService.Sync"/> to <c>/flagkit.v1.FlagSync/Sync</c> with a response marshaller that writes
-/// pre-serialized frames. The wire format is exactly the generated <c>SyncResponse</c>'s.
-/// </summary>
-internal sealed class SyncMethodProvider : IServiceMethodProvider<FlagSyncService>
-{
-    /// <summary>The method, as the generated client calls it.</summary>
-    public static readonly Method<SyncRequest, SyncFrame> SyncMethod = new(
-        MethodType.DuplexStreaming,
-        FlagSync.Descriptor.FullName,
-        "Sync",
-        new Marshaller<SyncRequest>(
-            static (message, context) => context.Complete(Google.Protobuf.MessageExtensions.ToByteArray(message)),
-            static context => SyncRequest.Parser.ParseFrom(context.PayloadAsReadOnlySequence())),
-        SyncFrame.Marshaller);
-
-    /// <inheritdoc />
-    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<FlagSyncService> context) =>
-        context.AddDuplexStreamingMethod(SyncMethod, [], static (service, requests, responses, call) => service.Sync(requests, responses, call));
 }

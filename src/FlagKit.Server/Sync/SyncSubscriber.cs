@@ -19,6 +19,9 @@ internal enum SubscriberEnd
 
     /// <summary>Its API key was revoked.</summary>
     Revoked,
+
+    /// <summary>The SDK sent a message that is refused (over a bound, undecodable): the stream ends with INVALID_ARGUMENT.</summary>
+    Refused,
 }
 
 /// <summary>

@@ -83,6 +83,45 @@ public sealed class EnvironmentHubTests
         Assert.Throws<InvalidOperationException>(() => hub.Publish(Change(2, Doc("a"))));
     }
 
+    [Test]
+    public void Subscribe_ManyAtTheSameOldRevision_ShareOneMergedDelta()
+    {
+        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024);
+        hub.Publish(Change(1, Doc("a"), Doc("b"), Doc("c")));
+        hub.Publish(Change(2, Doc("a", "v2")));
+        hub.Publish(Change(3, Doc("b", "v3")));
+        var batches = new List<SyncBatch>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var s = new SyncSubscriber(i, "k", 4);
+            Assert.That(hub.Subscribe(s, 1).FullSnapshot, Is.False);
+            s.Reader.TryRead(out var batch);
+            batches.Add(batch!);
+        }
+
+        Assert.That(batches.Distinct().Count(), Is.EqualTo(1), "one batch object, built once");
+        hub.Publish(Change(4, Doc("c", "v4")));
+        using var later = new SyncSubscriber(9, "k", 4);
+        hub.Subscribe(later, 1);
+        later.Reader.TryRead(out var after);
+        Assert.That(after, Is.Not.SameAs(batches[0]), "a publish forgets the cached deltas");
+        Assert.That(SyncResponse.Parser.ParseFrom(after!.Frames[0].Payload).Delta.ToRevision, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void Subscribe_DeltaOverAChunkAndAsLargeAsTheSnapshot_GetsTheSharedSnapshot()
+    {
+        var big = new string('x', 2000);
+        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024);
+        hub.Publish(Change(1, Doc("a", big), Doc("b", big)));
+        hub.Publish(Change(2, Doc("a", big + "2"), Doc("b", big + "2")));
+        using var s = new SyncSubscriber(1, "k", 4);
+
+        var (revision, full) = hub.Subscribe(s, 1);
+
+        Assert.That((revision, full), Is.EqualTo((2L, true)));
+    }
+
     private static Document Doc(string key, string json = "{}") =>
         new() { Kind = DocumentKind.Flag, Key = key, Json = ByteString.CopyFromUtf8(json) };
 
