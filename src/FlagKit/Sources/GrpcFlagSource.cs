@@ -120,29 +120,37 @@ public sealed class GrpcFlagSource : FlagSource
     }
 
     /// <summary>
-    /// After the watchdog gave up on a stream, drops the channel (and with it the HTTP/2 connection) and opens a new
-    /// one. A stalled connection stays open as far as the socket knows: without this the next stream would be
-    /// multiplexed onto the same dead connection until the keep-alive ping timed it out (20 + 10 s by default).
-    /// Only when this source created the handler; a handler the caller gave is the caller's to configure.
+    /// After a session ended (other than a resync the server asked for on a healthy connection), drops the channel
+    /// and opens a new one for the next attempt, so that this source's backoff is the only one:
+    /// <list type="bullet">
+    /// <item>A channel keeps its own reconnect backoff (the subchannel's, 1.6x per failure) on top of ours: while it
+    /// waits, our attempts fail at once without trying, and a returning server was found seconds late. A new channel
+    /// connects at our attempt.</item>
+    /// <item>After the watchdog gave up on a stream, a stalled connection stays open as far as the socket knows:
+    /// without a new channel the next stream would be multiplexed onto the same dead connection until the keep-alive
+    /// ping timed it out (20 + 10 s by default).</item>
+    /// </list>
+    /// Only when this source created the handler; a handler the caller gave is the caller's to configure (its channel
+    /// keeps the channel's backoff, bounded by ReconnectMinDelay .. ReconnectMaxDelay).
     /// </summary>
-    private void RenewChannel()
+    private void RenewChannel(GrpcSessionOutcome outcome)
     {
-        if (!_connectionSuspect)
-        {
-            return;
-        }
-
+        bool suspect = _connectionSuspect;
         _connectionSuspect = false;
-        if (_options.HttpHandler is not null)
+        if (_options.HttpHandler is not null || (outcome.Kind == GrpcSessionOutcomeKind.Resync && !suspect))
         {
             return;
         }
 
-        var dead = _channel;
+        var old = _channel;
         _channel = CreateChannel();
         _client = new FlagSync.FlagSyncClient(_channel);
-        dead.Dispose();
-        GrpcFlagSourceLog.ChannelRenewed(_log, _serverUrl);
+        old.Dispose();
+        Diagnostics.ChannelsCreated++;
+        if (suspect)
+        {
+            GrpcFlagSourceLog.ChannelRenewed(_log, _serverUrl);
+        }
     }
 
     /// <summary>This source's instance id as the server lists it (<c>Hello.instance_id</c>): unique per process and source.</summary>
@@ -222,6 +230,11 @@ public sealed class GrpcFlagSource : FlagSource
     private async Task RunAsync(ISnapshotSink sink, CancellationToken ct)
     {
         LoadCache();
+        if (_options.ServeCacheWhileConnecting)
+        {
+            ServeCache(sink, $"connecting to {_serverUrl} (ServeCacheWhileConnecting)");
+        }
+
         Task startTimeout = ServeCacheAfterStartTimeoutAsync(sink, ct);
         try
         {
@@ -234,8 +247,15 @@ public sealed class GrpcFlagSource : FlagSource
                 }
 
                 Diagnostics.LastDisconnect = outcome.Describe();
-                RenewChannel();
+                RenewChannel(outcome);
                 TimeSpan wait = OnSessionEnded(sink, outcome);
+                if (outcome.Kind != GrpcSessionOutcomeKind.Resync)
+                {
+                    // Nothing from the server yet and it said no (refused, unreachable): the cache need not wait for
+                    // StartTimeout. No-op once anything was served.
+                    ServeCache(sink, $"the server at {_serverUrl} is unreachable ({outcome.Describe()})");
+                }
+
                 GrpcFlagSourceLog.Reconnecting(_log, outcome.Describe(), wait);
                 await Task.Delay(wait, _time, ct).ConfigureAwait(false);
             }
@@ -644,40 +664,63 @@ public sealed class GrpcFlagSource : FlagSource
     private async Task ServeCacheAfterStartTimeoutAsync(ISnapshotSink sink, CancellationToken ct)
     {
         await Task.Delay(_options.StartTimeout, _time, ct).ConfigureAwait(false);
+        string why;
+        lock (_gate)
+        {
+            why = _lastError is null ? $"the server at {_serverUrl} has not delivered a snapshot within {_options.StartTimeout}" : $"the server at {_serverUrl} is unreachable ({_lastError})";
+        }
+
+        if (ServeCache(sink, why))
+        {
+            return;
+        }
+
         FlagClientStatus status;
         string reason;
         lock (_gate)
         {
-            if (_servedFromServer)
+            if (_servedFromServer || _servingCache)
             {
                 return;
             }
 
-            string why = _lastError is null ? $"the server at {_serverUrl} has not delivered a snapshot within {_options.StartTimeout}" : $"the server at {_serverUrl} is unreachable ({_lastError})";
-            if (_cachedSnapshot is null)
-            {
-                status = _status ?? FlagClientStatus.Starting;
-                reason = _status == FlagClientStatus.Failed ? StatusReasonOrEmpty() : $"{why}; nothing to serve ({_cacheProblem}); retrying";
-            }
-            else
-            {
-                string cache = $"serving the disk cache (revision {_cachedHeader!.Revision}, written {_cachedHeader.WrittenAt:u})";
-                (status, reason) = _status == FlagClientStatus.Failed
-                    ? (FlagClientStatus.Failed, $"{StatusReasonOrEmpty()} Meanwhile {cache}.")
-                    : (FlagClientStatus.Stale, $"{cache} because {why}; retrying");
-                // Status first: the client treats a publish while Starting as Ready, and a cache is not Ready.
-                SetStatus(sink, status, reason, force: true);
-                _servingCache = true;
-                sink.Publish(_cachedSnapshot);
-                Diagnostics.ServedCache = true;
-                GrpcFlagSourceLog.ServingCache(_log, _cachedHeader.Revision, _cache!.FilePath);
-                _started.TrySetResult();
-                return;
-            }
+            status = _status ?? FlagClientStatus.Starting;
+            reason = _status == FlagClientStatus.Failed ? StatusReasonOrEmpty() : $"{why}; nothing to serve ({_cacheProblem}); retrying";
         }
 
         SetStatus(sink, status, reason, force: true);
         _started.TrySetResult();
+    }
+
+    /// <summary>
+    /// Serves the disk cache (status <c>Stale</c>, or <c>Failed</c> when the server refused this SDK) and completes the
+    /// start, unless nothing usable is cached or something was already served (the cache, or a batch from the server).
+    /// </summary>
+    /// <param name="sink">The client.</param>
+    /// <param name="why">Why the cache is served, for the status detail.</param>
+    /// <returns>Whether the cache was served by this call.</returns>
+    private bool ServeCache(ISnapshotSink sink, string why)
+    {
+        lock (_gate)
+        {
+            if (_servedFromServer || _servingCache || _cachedSnapshot is null)
+            {
+                return false;
+            }
+
+            string cache = $"serving the disk cache (revision {_cachedHeader!.Revision}, written {_cachedHeader.WrittenAt:u})";
+            (FlagClientStatus status, string reason) = _status == FlagClientStatus.Failed
+                ? (FlagClientStatus.Failed, $"{StatusReasonOrEmpty()} Meanwhile {cache}.")
+                : (FlagClientStatus.Stale, $"{cache} because {why}; retrying");
+            // Status first: the client treats a publish while Starting as Ready, and a cache is not Ready.
+            SetStatus(sink, status, reason, force: true);
+            _servingCache = true;
+            sink.Publish(_cachedSnapshot);
+            Diagnostics.ServedCache = true;
+            GrpcFlagSourceLog.ServingCache(_log, _cachedHeader.Revision, _cache!.FilePath, why);
+            _started.TrySetResult();
+            return true;
+        }
     }
 
     private void WriteCache(FlagSnapshot snapshot)
