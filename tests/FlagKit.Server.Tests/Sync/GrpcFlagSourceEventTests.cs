@@ -52,7 +52,12 @@ public sealed class GrpcFlagSourceEventTests
         Assert.That(blocking.Wait(TimeSpan.FromSeconds(20)), Is.True, "the handler was called for the first write");
         var clock = Stopwatch.StartNew();
         long r2 = await Put(server, "second");
-        await SyncWait.UntilAsync(() => AckedRevision(server, source) == r2, $"the server lists revision {r2} as acked", TimeSpan.FromSeconds(8));
+        while (await AckedRevisionAsync(server, source) != r2)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)), $"the server lists revision {r2} as acked while the handler blocks");
+            await Task.Delay(10);
+        }
+
         TimeSpan ackedAfter = clock.Elapsed;
 
         Assert.That(client.Snapshot.Revision, Is.EqualTo(r2), "the second write is served while the first handler still blocks");
@@ -100,8 +105,9 @@ public sealed class GrpcFlagSourceEventTests
             Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "bool", "on": true, "variants": { "on": true, "off": false }, "offVariant": "off", "defaultRule": { "variant": "on" } }"""),
         })).Revision;
 
-    private static long AckedRevision(TestFlagServer server, GrpcFlagSource source) =>
-        server.Admin.ListInstances(new ListInstancesRequest { Environment = TestFlagServer.Environment })
+    // Asynchronous on purpose: the blocked handler holds one pool thread; a blocking call here would hold another.
+    private static async Task<long> AckedRevisionAsync(TestFlagServer server, GrpcFlagSource source) =>
+        (await server.Admin.ListInstancesAsync(new ListInstancesRequest { Environment = TestFlagServer.Environment }))
             .Instances.FirstOrDefault(i => i.InstanceId == source.InstanceId)?.AckedRevision ?? -1;
 
     private sealed class DisposeAction(Action action) : IAsyncDisposable
