@@ -106,8 +106,10 @@ public sealed partial class GrpcFlagSource : FlagSource
 
     /// <summary>
     /// Opens the stream in the background. The returned task completes when there is something to serve or nothing
-    /// more to wait for: the first batch from the server is applied, the start timeout passed (the disk cache, if
-    /// any, is then served), or the server refused this SDK. It never faults; failures show in the status.
+    /// more to wait for: the first batch from the server is applied, the disk cache is served (at once with
+    /// <see cref="GrpcFlagSourceOptions.ServeCacheWhileConnecting"/>, when the first attempt fails, or at the start
+    /// timeout), the start timeout passed with nothing to serve, or the server refused this SDK. It never faults;
+    /// failures show in the status.
     /// </summary>
     internal override Task StartAsync(ISnapshotSink sink, CancellationToken ct)
     {
