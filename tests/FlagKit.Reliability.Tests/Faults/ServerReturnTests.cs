@@ -58,6 +58,7 @@ public sealed class ServerReturnTests
                 long healthy = await firstAnswer;
 
                 double[] resync = await TimeUntilReadyAsync(clients, latest, healthy);
+                Assert.That(clients.Select(c => c.Source.Diagnostics.ChannelsCreated), Has.All.GreaterThan(0), "each reconnect attempt gets a new channel (no channel backoff)");
                 samples.AddRange(resync);
                 Array.Sort(resync);
                 TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: {ClientCount} clients Ready at revision {latest} after the server was healthy: p50 {resync[resync.Length / 2]:F0} ms, max {resync[^1]:F0} ms"));
