@@ -186,14 +186,16 @@ internal sealed class ReleaseEngine(TimeProvider time)
             return RollBack(state, now, $"errors {ReleaseText.Rate(step.ErrorRate)} in the step above the {ReleaseText.Rate(guards.CeilingErrorRate)} ceiling, {ReleaseText.Count(step.Requests)} requests");
         }
 
-        var latency = LatencyHistogram.FromArray(step.Latency);
-        var count = latency.Count;
-        if (guards.CeilingP99Milliseconds is { } p99Ceiling && count >= guards.CeilingMinimumRequests && latency.Percentile(0.99) > p99Ceiling)
+        if (guards.CeilingP99Milliseconds is not { } p99Ceiling)
         {
-            return RollBack(state, now, $"p99 {ReleaseText.Milliseconds(latency.Percentile(0.99))} in the step above the {ReleaseText.Milliseconds(p99Ceiling)} ceiling, {ReleaseText.Count(count)} requests");
+            return null;
         }
 
-        return null;
+        var latency = LatencyHistogram.FromArray(step.Latency);
+        var count = latency.Count;
+        return count >= guards.CeilingMinimumRequests && latency.Percentile(0.99) > p99Ceiling
+            ? RollBack(state, now, $"p99 {ReleaseText.Milliseconds(latency.Percentile(0.99))} in the step above the {ReleaseText.Milliseconds(p99Ceiling)} ceiling, {ReleaseText.Count(count)} requests")
+            : null;
     }
 
     private static ReleaseDecision? DataGuards(ReleaseState state, DateTimeOffset now)
@@ -205,6 +207,16 @@ internal sealed class ReleaseEngine(TimeProvider time)
             if (last is { } seen && now - seen >= staleAfter)
             {
                 return Pause(state, now, PauseReason.ReportsStopped, $"no reports from variant '{variant}' for {ReleaseText.Duration(now - seen)}");
+            }
+        }
+
+        foreach (var (variant, last) in new[] { (plan.Treatment, state.TreatmentLastReportAt), (plan.Control, state.ControlLastReportAt) })
+        {
+            if (last is { } seen && seen < now)
+            {
+                // One arm missed this interval: its figures lag the other's, so nothing is judged until it catches up.
+                return Hold(state, ReleaseVerdict.NotEnoughData,
+                    $"waiting for reports from variant '{variant}' (none for {ReleaseText.Duration(now - seen)}; pauses at {ReleaseText.Duration(staleAfter)})");
             }
         }
 
@@ -261,9 +273,9 @@ internal sealed class ReleaseEngine(TimeProvider time)
     private static string? LatencyBreach(ReleaseState state)
     {
         var guards = state.Plan.Guards;
-        var treatment = LatencyHistogram.FromArray(state.Treatment.Latency);
-        var control = LatencyHistogram.FromArray(state.Control.Latency);
-        long nt = treatment.Count, nc = control.Count;
+        var treatment = state.Treatment.Latency;
+        var control = state.Control.Latency;
+        long nt = LatencyHistogram.CountOf(treatment), nc = LatencyHistogram.CountOf(control);
         foreach (var (quantile, name) in LatencyQuantiles)
         {
             if (nt * (1 - quantile) < 10 || nc * (1 - quantile) < 10)
@@ -276,18 +288,21 @@ internal sealed class ReleaseEngine(TimeProvider time)
             var high = SequentialTest.QuantileUpperBound(control, nc, quantile, guards.LatencyZ);
             if (low > (1 + increase) * high)
             {
-                double t = treatment.Percentile(quantile), c = control.Percentile(quantile);
+                double t = Quantile(treatment, nt, quantile), c = Quantile(control, nc, quantile);
                 return $"{name} {ReleaseText.Milliseconds(t)} vs {ReleaseText.Milliseconds(c)}, {ReleaseText.Change(t, c)}, {ReleaseText.Count(nt)} requests";
             }
 
             if (quantile == 0.95 && guards.MaxP95Milliseconds is { } limit && low > limit)
             {
-                return $"p95 {ReleaseText.Milliseconds(treatment.Percentile(quantile))} above the {ReleaseText.Milliseconds(limit)} limit, {ReleaseText.Count(nt)} requests";
+                return $"p95 {ReleaseText.Milliseconds(Quantile(treatment, nt, quantile))} above the {ReleaseText.Milliseconds(limit)} limit, {ReleaseText.Count(nt)} requests";
             }
         }
 
         return null;
     }
+
+    private static double Quantile(long[] counts, long count, double quantile) =>
+        LatencyHistogram.ValueAtRank(counts, (long)Math.Ceiling(quantile * count));
 
     private static ReleaseDecision Progress(ReleaseState state, DateTimeOffset now)
     {

@@ -41,19 +41,19 @@ internal static class SequentialTest
     public static double Z(double excess, double variance) => variance > 0 ? excess / Math.Sqrt(variance) : 0;
 
     /// <summary>
-    /// A lower confidence bound on the <paramref name="quantile"/> of a histogram: the value at rank
+    /// A lower confidence bound on the <paramref name="quantile"/> of histogram bucket counts: the value at rank
     /// nq − z√(nq(1−q)) (the order statistic's binomial bound), as the bucket's representative.
     /// </summary>
-    public static double QuantileLowerBound(LatencyHistogram histogram, long count, double quantile, double z)
+    public static double QuantileLowerBound(ReadOnlySpan<long> histogram, long count, double quantile, double z)
     {
         var spread = z * Math.Sqrt(count * quantile * (1 - quantile));
-        return histogram.ValueAtRank((long)Math.Floor(count * quantile - spread));
+        return LatencyHistogram.ValueAtRank(histogram, (long)Math.Floor(count * quantile - spread));
     }
 
     /// <summary>An upper confidence bound on the <paramref name="quantile"/>: the value at rank nq + z√(nq(1−q)) + 1.</summary>
-    public static double QuantileUpperBound(LatencyHistogram histogram, long count, double quantile, double z)
+    public static double QuantileUpperBound(ReadOnlySpan<long> histogram, long count, double quantile, double z)
     {
         var spread = z * Math.Sqrt(count * quantile * (1 - quantile));
-        return histogram.ValueAtRank(Math.Min(count, (long)Math.Ceiling(count * quantile + spread) + 1));
+        return LatencyHistogram.ValueAtRank(histogram, Math.Min(count, (long)Math.Ceiling(count * quantile + spread) + 1));
     }
 }

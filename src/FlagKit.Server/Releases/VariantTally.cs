@@ -18,16 +18,16 @@ internal sealed record VariantTally(long Exposures, long Requests, long Failures
     /// <summary>This tally plus the figures of <paramref name="reports"/>.</summary>
     public VariantTally Add(IEnumerable<ReleaseReport> reports)
     {
-        var histogram = LatencyHistogram.FromArray(Latency);
+        var latency = (long[])Latency.Clone();
         long exposures = Exposures, requests = Requests, failures = Failures;
         foreach (var report in reports)
         {
             exposures += report.Exposures;
             requests += report.Requests;
             failures += report.Failures;
-            histogram.Merge(report.Latency);
+            report.Latency.AddTo(latency);
         }
 
-        return new VariantTally(exposures, requests, failures, histogram.ToArray());
+        return new VariantTally(exposures, requests, failures, latency);
     }
 }

@@ -56,6 +56,18 @@ internal sealed class LatencyHistogram
         }
     }
 
+    /// <summary>The number of values in bucket counts of this layout.</summary>
+    public static long CountOf(ReadOnlySpan<long> counts)
+    {
+        long total = 0;
+        foreach (var count in counts)
+        {
+            total += count;
+        }
+
+        return total;
+    }
+
     /// <summary>Records one duration.</summary>
     public void Record(TimeSpan duration) => Record(duration.Ticks / (double)TimeSpan.TicksPerMillisecond);
 
@@ -103,21 +115,37 @@ internal sealed class LatencyHistogram
     }
 
     /// <summary>The value (bucket representative, ms) of the <paramref name="rank"/>-th smallest recorded value, 1-based; clamped to 1..Count.</summary>
-    public double ValueAtRank(long rank)
+    public double ValueAtRank(long rank) => ValueAtRank(_counts, rank);
+
+    /// <summary>
+    /// The value (bucket representative, ms) of the <paramref name="rank"/>-th smallest value in bucket counts of this
+    /// layout, 1-based; clamped to 1..count; NaN when there are none.
+    /// </summary>
+    public static double ValueAtRank(ReadOnlySpan<long> counts, long rank)
     {
         rank = Math.Max(1, rank);
         long seen = 0;
-        for (var i = 0; i < BucketCount; i++)
+        var last = -1;
+        for (var i = 0; i < counts.Length; i++)
         {
-            seen += _counts[i];
+            if (counts[i] == 0)
+            {
+                continue;
+            }
+
+            last = i;
+            seen += counts[i];
             if (seen >= rank)
             {
                 return Representatives[i];
             }
         }
 
-        return Count == 0 ? double.NaN : Representatives[LastNonEmpty()];
+        return last < 0 ? double.NaN : Representatives[last];
     }
+
+    /// <summary>Empties every bucket (an interval's histogram is reused for the next one).</summary>
+    public void Reset() => Array.Clear(_counts);
 
     /// <summary>The bucket a value falls in.</summary>
     public static int BucketIndex(double milliseconds)
@@ -138,26 +166,38 @@ internal sealed class LatencyHistogram
     public long[] ToArray() => (long[])_counts.Clone();
 
     /// <summary>A histogram from bucket counts (as <see cref="ToArray"/> returns); refuses a wrong length or a negative count.</summary>
-    public static LatencyHistogram FromArray(IReadOnlyList<long> counts)
+    public static LatencyHistogram FromArray(ReadOnlySpan<long> counts)
     {
-        ArgumentNullException.ThrowIfNull(counts);
-        if (counts.Count != BucketCount)
+        if (counts.Length != BucketCount)
         {
-            throw new FormatException($"Latency histogram: {counts.Count} buckets, layout {LayoutVersion} has {BucketCount}.");
+            throw new FormatException($"Latency histogram: {counts.Length} buckets, layout {LayoutVersion} has {BucketCount}.");
         }
 
-        var histogram = new LatencyHistogram();
         for (var i = 0; i < BucketCount; i++)
         {
             if (counts[i] < 0)
             {
                 throw new FormatException($"Latency histogram: bucket {i} has a negative count ({counts[i]}).");
             }
-
-            histogram.Add(i, counts[i]);
         }
 
+        var histogram = new LatencyHistogram();
+        counts.CopyTo(histogram._counts);
         return histogram;
+    }
+
+    /// <summary>Adds this histogram's bucket counts into <paramref name="target"/> (bucket counts of the same layout).</summary>
+    public void AddTo(Span<long> target)
+    {
+        if (target.Length != BucketCount)
+        {
+            throw new ArgumentException($"Expected {BucketCount} buckets, got {target.Length}.", nameof(target));
+        }
+
+        for (var i = 0; i < BucketCount; i++)
+        {
+            target[i] = checked(target[i] + _counts[i]);
+        }
     }
 
     /// <summary>
@@ -252,19 +292,6 @@ internal sealed class LatencyHistogram
         }
 
         return (index, count);
-    }
-
-    private int LastNonEmpty()
-    {
-        for (var i = BucketCount - 1; i > 0; i--)
-        {
-            if (_counts[i] != 0)
-            {
-                return i;
-            }
-        }
-
-        return 0;
     }
 
     private static string Shorten(string text) => text.Length <= 16 ? text : text[..16] + "…";
