@@ -14,7 +14,8 @@ internal static class ReleaseSimulation
     /// <summary>The guarded release every scenario runs: the defaults (1, 5, 25, 50, 100 %; 5-minute holds; 10 s intervals).</summary>
     public static ReleasePlan Plan() => new() { Flag = "checkout-v2", Treatment = "v2", Control = "v1" };
 
-    public static SimulationOutcome Run(SimulationScenario scenario, int seed, ReleasePlan? plan = null, TimeSpan? limit = null)
+    public static SimulationOutcome Run(
+        SimulationScenario scenario, int seed, ReleasePlan? plan = null, TimeSpan? limit = null, Action<ReleaseState>? observe = null)
     {
         plan ??= Plan();
         var clock = new FakeTimeProvider(Epoch);
@@ -31,6 +32,7 @@ internal static class ReleaseSimulation
             clock.Advance(plan.Interval);
             last = engine.Evaluate(state, reports);
             state = last.State;
+            observe?.Invoke(state);
             decisions++;
         }
 

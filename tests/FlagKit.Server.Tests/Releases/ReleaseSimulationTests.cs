@@ -32,6 +32,31 @@ public sealed class ReleaseSimulationTests
     }
 
     [Test]
+    public void Simulate_EqualVariantsNoMargin_NaiveTestAtEveryLookInflatesTheSequentialOneDoesNot()
+    {
+        // The same evidence (stratified, against "no increase" this time), judged two ways at every 10 s look:
+        // a fixed-horizon one-sided z-test at 1 % (peeking), and the engine's always-valid mSPRT at 0.5 %.
+        var plan = ReleaseSimulation.Plan() with { Guards = new ReleaseGuards { MaxErrorRateIncrease = 0 } };
+        var naive = 0;
+        var runs = 200;
+        var outcomes = Enumerable.Range(0, runs).Select(i =>
+        {
+            var crossed = false;
+            var outcome = ReleaseSimulation.Run(new SimulationScenario("A/A, no margin"), 9_000_000 + i, plan,
+                observe: state => crossed |= SequentialTest.Z(state.ErrorExcess, state.ErrorVariance) > 2.326);
+            naive += crossed ? 1 : 0;
+            return outcome;
+        }).ToList();
+
+        var sequential = outcomes.Count(o => o.RolledBack && o.Summary.StartsWith("errors", StringComparison.Ordinal));
+        TestContext.Out.WriteLine($"equal variants, no margin, {runs} releases: naive z-test at every look (1 %) would have rolled back " +
+            $"{Percent(naive, runs)}; the engine's mSPRT (0.5 %) rolled back {Percent(sequential, runs)}");
+
+        Assert.That(naive, Is.GreaterThan(3 * 0.01 * runs), "peeking inflates a 1 % test several times over");
+        Assert.That(sequential, Is.LessThanOrEqualTo(0.01 * runs));
+    }
+
+    [Test]
     public void Simulate_ErrorsOneToTwoPercent_RolledBackWithinTheFirstStep()
     {
         var outcomes = RunMany(new SimulationScenario("errors 1.0 % → 2.0 %") { ErrorMultiplier = 2.0 }, DetectionRuns, seed: 2_000_000);
