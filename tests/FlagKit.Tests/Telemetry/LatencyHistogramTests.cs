@@ -65,6 +65,36 @@ public sealed class LatencyHistogramTests
     }
 
     [Test]
+    public void BucketIndex_RandomValues_MatchesTheLogarithmDefinition()
+    {
+        var random = new Random(99);
+        for (var i = 0; i < 200_000; i++)
+        {
+            var value = LatencyHistogram.MinMilliseconds * Math.Exp(random.NextDouble() * 14);
+            var exact = Math.Log(value / LatencyHistogram.MinMilliseconds) / Math.Log(LatencyHistogram.Growth);
+            if (exact >= LatencyHistogram.RegularBuckets || Math.Abs(exact - Math.Round(exact)) < 1e-9)
+            {
+                continue; // overflow, or too close to a bound for the reference's own rounding
+            }
+
+            Assert.That(LatencyHistogram.BucketIndex(value), Is.EqualTo((int)exact + 1), $"{value} ms");
+        }
+    }
+
+    [Test]
+    public void Reset_RecordedHistogram_EmptiesEveryBucket()
+    {
+        var histogram = new LatencyHistogram();
+        histogram.Record(3.0);
+        histogram.Record(70_000.0);
+
+        histogram.Reset();
+
+        Assert.That(histogram.Count, Is.Zero);
+        Assert.That(histogram.ToSparseString(), Is.EqualTo("lh1:"));
+    }
+
+    [Test]
     public void Merge_PartsOfASample_EqualsRecordingAll()
     {
         var random = new Random(7);
