@@ -32,6 +32,13 @@ public class LatencyHistogramBenchmark
         _histogram.Record(_values[i]);
     }
 
+    [Benchmark(Description = "LatencyHistogram.BucketIndex (no increment)")]
+    public int BucketIndex()
+    {
+        var i = _next = (_next + 1) & 1023;
+        return LatencyHistogram.BucketIndex(_values[i]);
+    }
+
     [Benchmark(Description = "LatencyHistogram.Record(TimeSpan)")]
     public void RecordTimeSpan()
     {
