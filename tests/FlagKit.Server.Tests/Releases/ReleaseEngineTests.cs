@@ -114,6 +114,21 @@ public sealed class ReleaseEngineTests
     }
 
     [Test]
+    public void Evaluate_CeilingOverTheStep_ActsWhenNoSingleIntervalCould()
+    {
+        var state = _engine.Start(Plan());
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var first = _engine.Evaluate(state, [Report("a", "v2", 60, 6), Report("a", "v1", 5_940, 59)]);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        var second = _engine.Evaluate(first.State, [Report("a", "v2", 60, 6), Report("a", "v1", 5_940, 59)]);
+
+        Assert.That(first.Action, Is.EqualTo(ReleaseAction.Hold));
+        Assert.That(second.Action, Is.EqualTo(ReleaseAction.RollBack));
+        Assert.That(second.Summary, Is.EqualTo("errors 10.0 % in the step above the 5.0 % ceiling, 120 requests: rolled back to 0 %"));
+    }
+
+    [Test]
     public void Evaluate_HealthyHoldWithMinimumSample_AdvancesThenCompletes()
     {
         var state = _engine.Start(Plan() with { Steps = [50, 100], Hold = TimeSpan.FromSeconds(30) });
