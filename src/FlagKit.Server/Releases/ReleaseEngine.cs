@@ -1,3 +1,4 @@
+using System.Globalization;
 using FlagKit.Telemetry;
 
 namespace FlagKit.Server.Releases;
@@ -227,7 +228,7 @@ internal sealed class ReleaseEngine(TimeProvider time)
         if (SequentialTest.Crosses(excess, variance, plan.Guards.SampleRatioAlpha, SequentialTest.SampleRatioMixing, upperOnly: false))
         {
             return Pause(state, now, PauseReason.SampleRatioMismatch,
-                $"sample ratio mismatch: treatment exposures {ReleaseText.Rate((double)exposedTreatment / exposed)} vs {ReleaseText.Rate(share)} configured ({ReleaseText.Count(exposedTreatment)} of {ReleaseText.Count(exposed)}, p < {plan.Guards.SampleRatioAlpha})");
+                $"sample ratio mismatch: treatment exposures {ReleaseText.Rate((double)exposedTreatment / exposed)} vs {ReleaseText.Rate(share)} configured ({ReleaseText.Count(exposedTreatment)} of {ReleaseText.Count(exposed)}, p < {plan.Guards.SampleRatioAlpha.ToString(CultureInfo.InvariantCulture)})");
         }
 
         return null;
@@ -241,16 +242,16 @@ internal sealed class ReleaseEngine(TimeProvider time)
         }
 
         var guards = state.Plan.Guards;
-        var figures = (Treatment: state.Treatment, Control: state.Control);
+        VariantTally treatment = state.Treatment, control = state.Control;
         if (SequentialTest.Crosses(state.ErrorExcess, state.ErrorVariance, guards.ErrorAlpha, SequentialTest.ErrorMixing, upperOnly: true))
         {
-            return RollBack(state, now, $"errors {ReleaseText.Rate(figures.Treatment.ErrorRate)} vs {ReleaseText.Rate(figures.Control.ErrorRate)}, {ReleaseText.Change(figures.Treatment.ErrorRate, figures.Control.ErrorRate)}, {ReleaseText.Count(figures.Treatment.Requests)} requests");
+            return RollBack(state, now, $"errors {ReleaseText.Rate(treatment.ErrorRate)} vs {ReleaseText.Rate(control.ErrorRate)}, {ReleaseText.Change(treatment.ErrorRate, control.ErrorRate)}, {ReleaseText.Count(treatment.Requests)} requests");
         }
 
         if (guards.MaxErrorRate is { } limit
             && SequentialTest.Crosses(state.LimitExcess, state.LimitVariance, guards.ErrorAlpha, SequentialTest.ErrorMixing, upperOnly: true))
         {
-            return RollBack(state, now, $"errors {ReleaseText.Rate(figures.Treatment.ErrorRate)} above the {ReleaseText.Rate(limit)} limit, {ReleaseText.Count(figures.Treatment.Requests)} requests");
+            return RollBack(state, now, $"errors {ReleaseText.Rate(treatment.ErrorRate)} above the {ReleaseText.Rate(limit)} limit, {ReleaseText.Count(treatment.Requests)} requests");
         }
 
         var breach = LatencyBreach(state);

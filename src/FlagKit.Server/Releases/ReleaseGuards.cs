@@ -46,17 +46,17 @@ internal sealed record ReleaseGuards
     /// <summary>The problems with these guards, each naming its field; empty when valid.</summary>
     public IEnumerable<string> Validate()
     {
-        if (!(MaxErrorRateIncrease >= 0 && MaxErrorRateIncrease <= 10)) yield return $"guards.maxErrorRateIncrease: {MaxErrorRateIncrease} is not in 0..10.";
-        if (!(MaxP95Increase >= 0 && MaxP95Increase <= 10)) yield return $"guards.maxP95Increase: {MaxP95Increase} is not in 0..10.";
-        if (!(MaxP99Increase >= 0 && MaxP99Increase <= 10)) yield return $"guards.maxP99Increase: {MaxP99Increase} is not in 0..10.";
-        if (MaxErrorRate is { } rate && !(rate > 0 && rate < 1)) yield return $"guards.maxErrorRate: {rate} is not in (0, 1).";
-        if (MaxP95Milliseconds is { } p95 && !(p95 > 0)) yield return $"guards.maxP95Milliseconds: {p95} is not positive.";
-        if (!(CeilingErrorRate > 0 && CeilingErrorRate <= 1)) yield return $"guards.ceilingErrorRate: {CeilingErrorRate} is not in (0, 1].";
-        if (CeilingMinimumRequests < 1) yield return $"guards.ceilingMinimumRequests: {CeilingMinimumRequests} is below 1.";
-        if (CeilingP99Milliseconds is { } p99 && !(p99 > 0)) yield return $"guards.ceilingP99Milliseconds: {p99} is not positive.";
-        if (!(ErrorAlpha > 0 && ErrorAlpha < 0.5)) yield return $"guards.errorAlpha: {ErrorAlpha} is not in (0, 0.5).";
-        if (!(LatencyZ >= 1 && LatencyZ <= 6)) yield return $"guards.latencyZ: {LatencyZ} is not in 1..6.";
-        if (LatencyConfirmations < 1) yield return $"guards.latencyConfirmations: {LatencyConfirmations} is below 1.";
-        if (!(SampleRatioAlpha > 0 && SampleRatioAlpha < 0.5)) yield return $"guards.sampleRatioAlpha: {SampleRatioAlpha} is not in (0, 0.5).";
+        if (!(MaxErrorRateIncrease >= 0 && MaxErrorRateIncrease <= 10)) yield return FormattableString.Invariant($"guards.maxErrorRateIncrease: {MaxErrorRateIncrease} is not in 0..10.");
+        if (!(MaxP95Increase >= 0 && MaxP95Increase <= 10)) yield return FormattableString.Invariant($"guards.maxP95Increase: {MaxP95Increase} is not in 0..10.");
+        if (!(MaxP99Increase >= 0 && MaxP99Increase <= 10)) yield return FormattableString.Invariant($"guards.maxP99Increase: {MaxP99Increase} is not in 0..10.");
+        if (MaxErrorRate is { } rate && !(rate > 0 && rate < 1)) yield return FormattableString.Invariant($"guards.maxErrorRate: {rate} is not in (0, 1).");
+        if (MaxP95Milliseconds is { } p95 && !(p95 > 0)) yield return FormattableString.Invariant($"guards.maxP95Milliseconds: {p95} is not positive.");
+        if (!(CeilingErrorRate > 0 && CeilingErrorRate <= 1)) yield return FormattableString.Invariant($"guards.ceilingErrorRate: {CeilingErrorRate} is not in (0, 1].");
+        if (CeilingMinimumRequests < 1) yield return FormattableString.Invariant($"guards.ceilingMinimumRequests: {CeilingMinimumRequests} is below 1.");
+        if (CeilingP99Milliseconds is { } p99 && !(p99 > 0)) yield return FormattableString.Invariant($"guards.ceilingP99Milliseconds: {p99} is not positive.");
+        if (!(ErrorAlpha > 0 && ErrorAlpha < 0.5)) yield return FormattableString.Invariant($"guards.errorAlpha: {ErrorAlpha} is not in (0, 0.5).");
+        if (!(LatencyZ >= 1 && LatencyZ <= 6)) yield return FormattableString.Invariant($"guards.latencyZ: {LatencyZ} is not in 1..6.");
+        if (LatencyConfirmations < 1) yield return FormattableString.Invariant($"guards.latencyConfirmations: {LatencyConfirmations} is below 1.");
+        if (!(SampleRatioAlpha > 0 && SampleRatioAlpha < 0.5)) yield return FormattableString.Invariant($"guards.sampleRatioAlpha: {SampleRatioAlpha} is not in (0, 0.5).");
     }
 }
