@@ -91,6 +91,17 @@ public sealed class ReleaseSimulationTests
     }
 
     [Test]
+    public void Simulate_LatencyFifteenPercentSlower_BelowTheGuardRarelyRolledBack()
+    {
+        // The latency guard has no proof under repeated looks (docs/releases.md): measure it just under its bar (+20 %).
+        var outcomes = RunMany(new SimulationScenario("p95 +15 %") { LatencyMultiplier = 1.15 }, 100, seed: 10_000_000);
+
+        var rolledBack = Print("p95 latency +15 % (guard at +20 %): rolled back", outcomes, o => o.RolledBack);
+
+        Assert.That(rolledBack, Is.LessThanOrEqualTo(5));
+    }
+
+    [Test]
     public void Simulate_NoTraffic_PausesInconclusiveNeverPromoted()
     {
         var outcome = ReleaseSimulation.Run(new SimulationScenario("no traffic") { TreatmentPerMinute = 0 }, seed: 5);
