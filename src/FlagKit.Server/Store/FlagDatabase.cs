@@ -84,6 +84,9 @@ internal sealed class FlagDatabase : IDisposable
                 PRIMARY KEY (env_id, idem_key));
             CREATE INDEX idempotency_by_time ON idempotency (created_at);
             """),
+        (2, "history.operation: what each write was, in words", """
+            ALTER TABLE history ADD COLUMN operation TEXT NOT NULL DEFAULT '';
+            """),
     ];
 
     private readonly string _connectionString;
@@ -295,8 +298,8 @@ internal sealed class FlagDatabase : IDisposable
             }
 
             using (var h = Command(_writer, """
-                INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary)
-                VALUES ($e, $r, $s, $k, $key, $a, $au, $c, $t, $b, $af, $sum)
+                INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary, operation)
+                VALUES ($e, $r, $s, $k, $key, $a, $au, $c, $t, $b, $af, $sum, $op)
                 """, tx))
             {
                 var seq = 0;
@@ -315,6 +318,7 @@ internal sealed class FlagDatabase : IDisposable
                     h.Parameters.Add("$b", SqliteType.Blob).Value = (object?)row.Before ?? DBNull.Value;
                     h.Parameters.Add("$af", SqliteType.Blob).Value = (object?)row.After ?? DBNull.Value;
                     h.Parameters.AddWithValue("$sum", row.Summary);
+                    h.Parameters.AddWithValue("$op", row.Operation);
                     h.ExecuteNonQuery();
                 }
             }
@@ -376,7 +380,7 @@ internal sealed class FlagDatabase : IDisposable
     {
         using var c = OpenReader();
         using var cmd = Command(c, """
-            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary FROM history
+            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM history
             WHERE env_id = $e AND ($key IS NULL OR key = $key) AND ($before = 0 OR revision < $before)
             ORDER BY revision DESC, seq DESC LIMIT $limit
             """);
@@ -398,7 +402,7 @@ internal sealed class FlagDatabase : IDisposable
     {
         using var c = OpenReader();
         using var cmd = Command(c, """
-            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary FROM (
+            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM (
                 SELECT *, ROW_NUMBER() OVER (PARTITION BY kind, key ORDER BY revision DESC, seq DESC) AS n
                 FROM history WHERE env_id = $e AND revision <= $r)
             WHERE n = 1
@@ -557,7 +561,7 @@ internal sealed class FlagDatabase : IDisposable
             list.Add(new HistoryRecord(
                 r.GetInt64(0), (DocumentKind)r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
                 FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : (byte[])r.GetValue(7), r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
-                r.GetString(9)));
+                r.GetString(9), r.GetString(10)));
         }
 
         return list;

@@ -47,6 +47,8 @@ internal sealed class DocumentEntry
 /// </summary>
 internal sealed class EnvironmentState
 {
+    private int? _liveFlagCount;
+
     /// <summary>Creates a state.</summary>
     /// <param name="record">The environment row (name, revision).</param>
     /// <param name="contentHash">Hex SHA-256 of the compiled content at this revision.</param>
@@ -77,6 +79,9 @@ internal sealed class EnvironmentState
 
     /// <summary>Segments by key (archived included).</summary>
     public IReadOnlyDictionary<string, DocumentEntry> Segments { get; }
+
+    /// <summary>How many flags are live (counted once per state).</summary>
+    public int LiveFlagCount => _liveFlagCount ??= Flags.Values.Count(e => e.IsLive);
 
     /// <summary>Live flags, by key.</summary>
     public IEnumerable<DocumentEntry> LiveFlags => Flags.Values.Where(e => e.IsLive).OrderBy(e => e.Stored.Key, StringComparer.Ordinal);

@@ -117,25 +117,30 @@ internal static class FlagEdits
         return [DocumentEdit.Put(flag)];
     }
 
-    /// <summary>Adds / removes account ids from a variant's individual targets (an added id leaves other variants).</summary>
+    /// <summary>
+    /// Adds / removes account ids from a variant's individual targets (an added id leaves other variants). Linear in
+    /// the ids; the ids added are bounded by the document size limit before any work on the flag.
+    /// </summary>
     /// <param name="state">The current state.</param>
     /// <param name="request">The request.</param>
+    /// <param name="maxDocumentBytes">The document size limit (the added ids alone must fit in it).</param>
     /// <returns>The edit.</returns>
     /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
-    public static IReadOnlyList<DocumentEdit> SetTargets(EnvironmentState state, SetTargetsRequest request)
+    public static IReadOnlyList<DocumentEdit> SetTargets(EnvironmentState state, SetTargetsRequest request, int maxDocumentBytes)
     {
         if (string.IsNullOrEmpty(request.Variant))
         {
             throw Invalid("The variant is required.");
         }
 
+        var add = DistinctIds(request, maxDocumentBytes);
         var flag = DocumentCodec.Clone(LiveFlag(state, request.Key).Flag!);
-        var add = request.Add.Where(a => !string.IsNullOrWhiteSpace(a)).Distinct(StringComparer.Ordinal).ToList();
+        var adding = add.ToHashSet(StringComparer.Ordinal);
         foreach (var (variant, ids) in flag.Targets)
         {
             if (variant != request.Variant)
             {
-                ids.RemoveAll(id => add.Contains(id, StringComparer.Ordinal));
+                ids.RemoveAll(adding.Contains);
             }
         }
 
@@ -145,14 +150,42 @@ internal static class FlagEdits
             flag.Targets[request.Variant] = list;
         }
 
-        list.RemoveAll(id => request.Remove.Contains(id));
-        list.AddRange(add.Where(a => !list.Contains(a, StringComparer.Ordinal)));
+        var removing = request.Remove.ToHashSet(StringComparer.Ordinal);
+        list.RemoveAll(removing.Contains);
+        var present = list.ToHashSet(StringComparer.Ordinal);
+        list.AddRange(add.Where(present.Add));
         foreach (var empty in flag.Targets.Where(p => p.Value.Count == 0).Select(p => p.Key).ToList())
         {
             flag.Targets.Remove(empty);
         }
 
         return [DocumentEdit.Put(flag)];
+    }
+
+    /// <summary>The ids to add, once each, in order; refused as soon as they alone would exceed the document limit.</summary>
+    private static List<string> DistinctIds(SetTargetsRequest request, int maxDocumentBytes)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var add = new List<string>();
+        long bytes = 0;
+        foreach (var id in request.Add)
+        {
+            if (string.IsNullOrWhiteSpace(id) || !seen.Add(id))
+            {
+                continue;
+            }
+
+            add.Add(id);
+            bytes += System.Text.Encoding.UTF8.GetByteCount(id) + 3; // "id",
+            if (bytes > maxDocumentBytes)
+            {
+                throw Invalid(
+                    $"Adding {request.Add.Count} account ids to flag '{request.Key}' would make it more than {maxDocumentBytes} bytes, the document limit " +
+                    "(FlagKit:Server:MaxDocumentBytes); nothing was changed. Target fewer ids, or use a segment rule.");
+            }
+        }
+
+        return add;
     }
 
     /// <summary>Applies a flags file: its documents are put; with <paramref name="prune"/>, live documents not in it are archived.</summary>
