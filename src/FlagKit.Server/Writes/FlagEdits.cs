@@ -88,7 +88,8 @@ internal static class FlagEdits
 
             weights = request.Weights.Select(w => new WeightedVariant { Variant = w.Variant, Weight = w.Weight }).ToList();
             var sum = weights.Sum(w => w.Weight);
-            if (Math.Abs(sum - 100) > 0.000001)
+            // A weight that is not finite is left to the compiler, which names its JSON path.
+            if (double.IsFinite(sum) && Math.Abs(sum - 100) > 0.000001)
             {
                 throw Invalid($"The weights sum to {sum.ToString(CultureInfo.InvariantCulture)}%, not 100%.");
             }
