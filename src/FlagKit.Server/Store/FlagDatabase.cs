@@ -19,6 +19,9 @@ internal sealed class FlagDatabase : IDisposable
     /// <summary>The schema version this server writes (the highest migration it knows).</summary>
     public static int CurrentSchemaVersion => Migrations[^1].Version;
 
+    // About SQLite's own default (1000 pages of 4 KB).
+    private const long CheckpointBytes = 4 * 1024 * 1024;
+
     private static readonly (int Version, string Description, string Sql)[] Migrations =
     [
         (1, "initial schema", """
@@ -92,6 +95,8 @@ internal sealed class FlagDatabase : IDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
+    private long _walBytes;
+    private int _checkpointing;
 
     private FlagDatabase(string path)
     {
@@ -125,7 +130,9 @@ internal sealed class FlagDatabase : IDisposable
         try
         {
             db._writer.Open();
-            Execute(db._writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+            // No checkpoint inside a commit: a write that happened to cross the WAL threshold would wait for the whole
+            // checkpoint (copy and fsync of the database file). CheckpointSoon runs it on its own connection instead.
+            Execute(db._writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=0;");
             db.Migrate(now);
             return db;
         }
@@ -337,6 +344,8 @@ internal sealed class FlagDatabase : IDisposable
 
             tx.Commit();
         }
+
+        CheckpointSoon(batch.Documents.Sum(d => (long)d.Json.Length) + batch.History.Sum(h => (long)(h.Before?.Length ?? 0) + (h.After?.Length ?? 0)));
     }
 
     /// <summary>Stores the answer of a write that changed nothing (so a retry answers the same).</summary>
@@ -513,6 +522,37 @@ internal sealed class FlagDatabase : IDisposable
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Counts what a commit wrote to the WAL and, past <see cref="CheckpointBytes"/>, copies the WAL into the database
+    /// on a connection of its own (PASSIVE: it never waits for the writer nor makes it wait), in the background.
+    /// </summary>
+    private void CheckpointSoon(long written)
+    {
+        if (Interlocked.Add(ref _walBytes, written + 4096) < CheckpointBytes || Interlocked.Exchange(ref _checkpointing, 1) == 1)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _walBytes, 0);
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                using var c = OpenReader();
+                Execute(c, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Retried after the next few commits; the WAL only grows meanwhile.
+                Interlocked.Add(ref _walBytes, CheckpointBytes);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _checkpointing, 0);
+            }
+        });
+    }
 
     private SqliteConnection OpenReader()
     {

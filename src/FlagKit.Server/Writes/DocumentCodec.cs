@@ -72,6 +72,24 @@ internal static class DocumentCodec
         }
     }
 
+    /// <summary>
+    /// Validates changed versions of existing flags against the last compiled snapshot, compiling only them (a state
+    /// change: kill, enable…, whose flags name nothing new). Same errors and content hash as a full build.
+    /// </summary>
+    /// <param name="previous">The snapshot of the current revision.</param>
+    /// <param name="flags">The changed flags (existing keys).</param>
+    /// <param name="revision">The revision it would get.</param>
+    /// <returns>The compiled snapshot.</returns>
+    /// <exception cref="WriteRefusedException">Invalid with the compiler's message.</exception>
+    public static FlagSnapshot CompileChangedFlags(FlagSnapshot previous, IReadOnlyList<FlagDocument> flags, long revision)
+    {
+        var failures = new List<DocumentFailure>();
+        var snapshot = SnapshotBuilder.ApplyDelta(previous, revision, flags, [], [], [], failures);
+        return failures.Count == 0
+            ? snapshot
+            : throw WriteRefusedException.Invalid(string.Join("\n", failures.Select(f => $"{(f.IsSegment ? "segment" : "flag")} '{f.Key}': {f.Reason}")));
+    }
+
     private delegate T Parser<out T>(ReadOnlySpan<byte> json);
 
     private static T Refuse<T>(ReadOnlySpan<byte> json, Parser<T> parse)

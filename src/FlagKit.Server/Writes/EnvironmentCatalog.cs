@@ -18,21 +18,18 @@ namespace FlagKit.Server.Writes;
 /// → commit (durable) → publish to the hub.
 /// </summary>
 /// <remarks>
-/// <para>Writes are serialized <b>per environment</b> (one gate each; environments never wait for each other), so an
-/// environment's revision rises by exactly one per committed write and its hub sees revisions in order. The gate is
-/// held only to commit: a write is prepared outside it against revision N and committed only if the environment is
-/// still at N (else prepared again; after <see cref="StaleAttempts"/> tries, under the gate). An urgent state change
-/// (<see cref="WriteCommand.Urgent"/>: kill, enable…) takes the gate at once and is prepared under it, so it never
-/// waits behind a long edit's preparation. A write is answered only after its transaction is durable; nothing reaches
-/// a subscriber before that.</para>
+/// <para>Writes are serialized <b>per environment</b> (one commit gate each; environments never wait for each other),
+/// so an environment's revision rises by exactly one per committed write and its hub sees revisions in order. The
+/// commit gate is held only to commit: a write is prepared outside it (one preparation at a time per environment, on a
+/// thread of its own) against revision N and committed only if the environment is still at N, else prepared again.
+/// An urgent state change (<see cref="WriteCommand.Urgent"/>: kill, enable…) takes the commit gate at once and is
+/// prepared under it, compiling only its flags, so it never waits behind a long edit. A write is answered only after
+/// its transaction is durable; nothing reaches a subscriber before that.</para>
 /// <para>Reads are answered from the immutable <see cref="EnvironmentState"/> of the last commit.</para>
 /// <para>Thread safety: all members are safe to call concurrently.</para>
 /// </remarks>
 internal sealed partial class EnvironmentCatalog
 {
-    /// <summary>Optimistic preparations tried before a write is prepared under the gate.</summary>
-    public const int StaleAttempts = 3;
-
     private readonly FlagDatabase _db;
     private readonly HubRegistry _hubs;
     private readonly FlagServerOptions _options;
@@ -41,6 +38,7 @@ internal sealed partial class EnvironmentCatalog
     private readonly WritePreparation _preparation;
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _preparing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, EnvironmentState> _states = new(StringComparer.Ordinal);
 
     /// <summary>Creates the catalog (empty until <see cref="Load"/>).</summary>
@@ -73,9 +71,11 @@ internal sealed partial class EnvironmentCatalog
 
             var state = new EnvironmentState(env, "", flags, segments);
             var hash = "";
+            FlagSnapshot? snapshot = null;
             try
             {
-                hash = DocumentCodec.Compile(state.ToFile(), env.Revision).ContentHash;
+                snapshot = DocumentCodec.Compile(state.ToFile(), env.Revision);
+                hash = snapshot.ContentHash;
             }
             catch (WriteRefusedException e)
             {
@@ -83,7 +83,7 @@ internal sealed partial class EnvironmentCatalog
                 _logger.LogError("Environment '{Environment}' at revision {Revision} no longer compiles: {Problem}", env.Name, env.Revision, e.Message);
             }
 
-            state = new EnvironmentState(env, hash, flags, segments);
+            state = new EnvironmentState(env, hash, flags, segments, snapshot);
             _states[env.Name] = state;
             _hubs.GetOrAdd(env.Name).Reset(env.Revision, hash, state.LiveFlags.Concat(state.LiveSegments).Select(e => e.Wire));
             _logger.LogInformation("Environment '{Environment}' at revision {Revision}: {Flags} flags, {Segments} segments",
@@ -140,8 +140,9 @@ internal sealed partial class EnvironmentCatalog
 
             var record = _db.CreateEnvironment(name, new AuditRecord(0, _time.GetUtcNow(), actor, "CreateEnvironment", name, name, 0, comment));
             var empty = new Dictionary<string, DocumentEntry>(StringComparer.Ordinal);
-            var hash = DocumentCodec.Compile(new FlagFile(), 0).ContentHash;
-            var state = new EnvironmentState(record, hash, empty, new Dictionary<string, DocumentEntry>(StringComparer.Ordinal));
+            var snapshot = DocumentCodec.Compile(new FlagFile(), 0);
+            var hash = snapshot.ContentHash;
+            var state = new EnvironmentState(record, hash, empty, new Dictionary<string, DocumentEntry>(StringComparer.Ordinal), snapshot);
             _hubs.GetOrAdd(name).Reset(0, hash, []);
             _states[name] = state;
             _logger.LogInformation("Environment '{Environment}' created by {Actor}", name, actor);
@@ -161,27 +162,21 @@ internal sealed partial class EnvironmentCatalog
     /// <summary>Runs one write through the pipeline.</summary>
     /// <param name="command">What is written, by whom, with which options.</param>
     /// <param name="plan">Computes the edits from the current state (throws to refuse). May run more than once.</param>
-    /// <param name="cancellationToken">Cancels the preparation and waiting for the gate (never a commit in progress).</param>
+    /// <param name="cancellationToken">Cancels the preparation and waiting for the gates (never a commit in progress).</param>
     /// <returns>The answer (stored for the idempotency key).</returns>
     /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
-        var gate = _gates.GetOrAdd(Get(command.Environment).Name, static _ => new SemaphoreSlim(1, 1));
-        for (var attempt = 1; !command.Urgent && attempt <= StaleAttempts; attempt++)
+        var name = Get(command.Environment).Name;
+        var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
+        if (command.Urgent)
         {
-            var prepared = _preparation.Prepare(command, Get(command.Environment), plan, cancellationToken);
-            if (prepared.Write is not { } write)
-            {
-                return Answer(command, prepared.Answer!);
-            }
-
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (Get(command.Environment).Revision == write.Base.Revision)
-                {
-                    return Commit(command, write);
-                }
+                // Short by construction (a state change compiles only its flags): once started it finishes.
+                var prepared = _preparation.Prepare(command, Get(name), plan, CancellationToken.None);
+                return prepared.Write is { } write ? Commit(command, write) : Answer(command, prepared.Answer!);
             }
             finally
             {
@@ -189,16 +184,42 @@ internal sealed partial class EnvironmentCatalog
             }
         }
 
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Other writes of the environment prepare one at a time, so only an urgent state change can move the revision
+        // under a prepared write; then it is prepared again (never under the commit gate, which a kill may need).
+        var preparing = _preparing.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
+        await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Under the gate nobody else commits: the work must finish, so the caller's token no longer applies.
-            var prepared = _preparation.Prepare(command, Get(command.Environment), plan, CancellationToken.None);
-            return prepared.Write is { } write ? Commit(command, write) : Answer(command, prepared.Answer!);
+            while (true)
+            {
+                // On a thread of its own: a long preparation must not hold one of the few pool threads a kill needs.
+                var prepared = await Task.Factory.StartNew(
+                    () => _preparation.Prepare(command, Get(name), plan, cancellationToken),
+                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                if (prepared.Write is not { } write)
+                {
+                    return Answer(command, prepared.Answer!);
+                }
+
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (Get(name).Revision == write.Base.Revision)
+                    {
+                        return Commit(command, write);
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                _logger.LogDebug("'{Environment}' moved past revision {Revision} while {Action} was prepared; preparing again", name, write.Base.Revision, command.Action);
+            }
         }
         finally
         {
-            gate.Release();
+            preparing.Release();
         }
     }
 

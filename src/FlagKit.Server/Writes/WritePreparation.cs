@@ -72,9 +72,11 @@ internal sealed class WritePreparation
             return new WriteOutcome(response, null);
         }
 
-        var snapshot = Validate(state, diff, state.Revision + 1);
+        var snapshot = command.Urgent && state.Snapshot is { } previous && diff.All(p => p.Unchanged is not null || (p.Live is not null && !p.Archive && p.Edit.Flag is not null))
+            ? DocumentCodec.CompileChangedFlags(previous, diff.Where(p => p.Unchanged is null).Select(p => p.Edit.Flag!).ToList(), state.Revision + 1)
+            : Validate(state, diff, state.Revision + 1);
         cancellationToken.ThrowIfCancellationRequested();
-        var write = Describe(command, state, diff, snapshot.ContentHash, response, idempotencyKey, fingerprint, options.Comment);
+        var write = Describe(command, state, diff, snapshot, response, idempotencyKey, fingerprint, options.Comment);
         return command.DryRun ? new WriteOutcome(write.Response, null) : new WriteOutcome(null, write);
     }
 
@@ -221,7 +223,7 @@ internal sealed class WritePreparation
 
     /// <summary>The rows to store, the change to publish, the next state and the answer (summaries always, documents within budget).</summary>
     private PreparedWrite Describe(
-        WriteCommand command, EnvironmentState state, List<PendingEdit> diff, string contentHash, WriteResponse response,
+        WriteCommand command, EnvironmentState state, List<PendingEdit> diff, FlagSnapshot snapshot, WriteResponse response,
         string? idempotencyKey, byte[] fingerprint, string comment)
     {
         var now = _time.GetUtcNow();
@@ -265,16 +267,13 @@ internal sealed class WritePreparation
             stored.Add(doc);
             changes.Add(change);
             history.Add(new HistoryRecord(
-                revision, edit.Kind, edit.Key, change.Action, actor, comment, now,
-                change.BeforeJson.IsEmpty ? null : change.BeforeJson.ToByteArray(),
-                change.AfterJson.IsEmpty ? null : change.AfterJson.ToByteArray(),
-                change.Summary, command.Operation));
+                revision, edit.Kind, edit.Key, change.Action, actor, comment, now, live?.Stored.Json, p.Archive ? null : doc.Json, change.Summary, command.Operation));
         }
 
         response.Revision = command.DryRun ? state.Revision : revision;
         new WriteAnswer(response, _options.MaxMessageBytes).AddAll(changes);
-        var next = new EnvironmentState(state.Record with { Revision = revision }, contentHash, flags, segments);
-        return new PreparedWrite(state, next, response, stored, history, new RevisionChange(revision, contentHash, upserts, removed, killed),
+        var next = new EnvironmentState(state.Record with { Revision = revision }, snapshot.ContentHash, flags, segments, snapshot);
+        return new PreparedWrite(state, next, response, stored, history, new RevisionChange(revision, snapshot.ContentHash, upserts, removed, killed),
             idempotencyKey, fingerprint, now);
     }
 
