@@ -194,7 +194,11 @@ internal sealed partial class EnvironmentCatalog
             {
                 // On a thread of its own: a long preparation must not hold one of the few pool threads a kill needs.
                 var prepared = await Task.Factory.StartNew(
-                    () => _preparation.Prepare(command, Get(name), plan, cancellationToken),
+                    () =>
+                    {
+                        PreparationThread.Lower();
+                        return _preparation.Prepare(command, Get(name), plan, cancellationToken);
+                    },
                     cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 if (prepared.Write is not { } write)
                 {
