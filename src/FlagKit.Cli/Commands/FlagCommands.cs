@@ -29,7 +29,7 @@ internal static class FlagCommands
                     _ => FlagStateFilter.Any,
                 },
             };
-            var response = await context.CallAsync((admin, call) => admin.ListFlagsAsync(request, call));
+            var response = await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, request));
             var flags = response.Flags.OrderBy(f => f.Key, StringComparer.Ordinal).Select(Summary).ToList();
             if (context.Json)
             {
@@ -134,7 +134,7 @@ internal static class FlagCommands
             {
                 // Show what a kill by tag is about to hit before asking.
                 var request = new ListFlagsRequest { Environment = context.Environment, Tag = tagValue };
-                var carrying = await context.CallAsync((admin, call) => admin.ListFlagsAsync(request, call));
+                var carrying = await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, request));
                 if (carrying.Flags.Count == 0)
                 {
                     throw new CommandFailedException(ExitCodes.NotFound, $"no flag in '{context.Environment}' carries tag '{tagValue}'; nothing to {name}.");

@@ -96,6 +96,16 @@ internal static class WriteReport
                 writer.WriteLine("    " + field);
             }
         }
+
+        // A big write's answer carries summaries only (and counts what does not fit); the history has the documents.
+        if (response.ChangesOmitted > 0)
+        {
+            writer.WriteLine($"… and {response.ChangesOmitted} more changes (too many for one answer; see 'flagkit history').");
+        }
+        else if (response.DocumentsOmitted)
+        {
+            writer.WriteLine("(field-by-field changes left out: the answer would be too large; see 'flagkit history')");
+        }
     }
 
     private static void WriteRevision(WriteResponse response, TextWriter writer)
