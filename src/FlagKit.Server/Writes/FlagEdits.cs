@@ -56,7 +56,7 @@ internal static class FlagEdits
     /// <param name="state">The current state.</param>
     /// <param name="request">The request.</param>
     /// <returns>The edit.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
+    /// <exception cref="WriteRefusedException">Invalid or NotFound.</exception>
     public static IReadOnlyList<DocumentEdit> SetRollout(EnvironmentState state, SetRolloutRequest request)
     {
         var flag = DocumentCodec.Clone(LiveFlag(state, request.Key).Flag!);
@@ -72,7 +72,7 @@ internal static class FlagEdits
         else
         {
             var rule = flag.Rules.FirstOrDefault(r => r.Id == request.RuleId)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"Flag '{flag.Key}' has no rule with id '{request.RuleId}'."));
+                ?? throw WriteRefusedException.NotFound($"Flag '{flag.Key}' has no rule with id '{request.RuleId}'.");
             servedVariant = rule.Variant;
             split = rule.Split;
             apply = (v, s) => { rule.Variant = v; rule.Split = s; };
@@ -126,7 +126,7 @@ internal static class FlagEdits
     /// <param name="request">The request.</param>
     /// <param name="maxDocumentBytes">The document size limit (the added ids alone must fit in it).</param>
     /// <returns>The edit.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
+    /// <exception cref="WriteRefusedException">Invalid or NotFound.</exception>
     public static IReadOnlyList<DocumentEdit> SetTargets(EnvironmentState state, SetTargetsRequest request, int maxDocumentBytes)
     {
         if (string.IsNullOrEmpty(request.Variant))
@@ -194,7 +194,7 @@ internal static class FlagEdits
     /// <param name="file">The parsed file.</param>
     /// <param name="prune">Archive what the file does not contain.</param>
     /// <returns>The edits.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT for an unsupported schema.</exception>
+    /// <exception cref="WriteRefusedException">Invalid for an unsupported schema.</exception>
     public static IReadOnlyList<DocumentEdit> ApplyFile(EnvironmentState state, FlagFile file, bool prune)
     {
         if (file.Schema != FlagFile.CurrentSchema)
@@ -245,7 +245,7 @@ internal static class FlagEdits
 
             if (state.Find(kind, key) is null && !past.ContainsKey((kind, key)))
             {
-                throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(kind)} '{key}' has no history in environment '{state.Name}'."));
+                throw WriteRefusedException.NotFound($"{EnvironmentCatalog.KindName(kind)} '{key}' has no history in environment '{state.Name}'.");
             }
 
             scope = [(kind, key)];
@@ -275,7 +275,7 @@ internal static class FlagEdits
     private static DocumentEntry LiveFlag(EnvironmentState state, string key) =>
         state.Find(DocumentKind.Flag, key) is { IsLive: true } entry
             ? entry
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Flag '{key}' does not exist in environment '{state.Name}'."));
+            : throw WriteRefusedException.NotFound($"Flag '{key}' does not exist in environment '{state.Name}'.");
 
     private static string TwoVariantDefault(FlagDocument flag, SplitDocument? split)
     {
@@ -312,5 +312,5 @@ internal static class FlagEdits
             : throw Invalid($"Variant '{variant}' is the off variant of flag '{flag.Key}'; give explicit weights.");
     }
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static WriteRefusedException Invalid(string message) => WriteRefusedException.Invalid(message);
 }
