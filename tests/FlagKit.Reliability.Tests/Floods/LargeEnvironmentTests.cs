@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using FlagKit.Protocol.V1;
 using FlagKit.Reliability.Tests.Infrastructure;
 using FlagKit.Server.Tests;
@@ -90,6 +92,26 @@ public sealed class LargeEnvironmentTests
     }
 
     [Test]
+    public async Task Cli_ListAndExportOfEnvironmentOverOneMessage_PagesAndStreams()
+    {
+        await using TestFlagServer server = await TestFlagServer.StartAsync(Limits);
+        await Generations.ApplyAsync(server.Admin, TestFlagServer.Environment, 1, Flags, padding: 100);
+        string exported = Path.Combine(server.DataDirectory, "exported.json");
+
+        (int listExit, string list) = await RunCliAsync(server.Address, "list", "--json");
+        (int exportExit, string export) = await RunCliAsync(server.Address, "export", "--output", exported);
+
+        Assert.That(listExit, Is.Zero, list);
+        using (var json = System.Text.Json.JsonDocument.Parse(list))
+        {
+            Assert.That(json.RootElement.GetProperty("flags").GetArrayLength(), Is.EqualTo(Flags));
+        }
+
+        Assert.That(exportExit, Is.Zero, export);
+        Assert.That(FlagCount(await File.ReadAllBytesAsync(exported)), Is.EqualTo(Flags));
+    }
+
+    [Test]
     public async Task ListFlagsAndExport_SmallEnvironmentOldClient_AnsweredWhole()
     {
         await using TestFlagServer server = await TestFlagServer.StartAsync(Limits);
@@ -124,6 +146,28 @@ public sealed class LargeEnvironmentTests
         ListEnvironmentsResponse list = await server.Admin.ListEnvironmentsAsync(new ListEnvironmentsRequest());
         Assert.That(list.Environments.Single().Revision, Is.EqualTo(1), "nothing was committed");
         Assert.That(list.Environments.Single().FlagCount, Is.EqualTo(100));
+    }
+
+    private static async Task<(int Exit, string Output)> RunCliAsync(Uri server, params string[] args)
+    {
+        string cli = typeof(LargeEnvironmentTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FlagKitCliPath").Value!;
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(cli)!,
+        };
+        foreach (string arg in new[] { cli }.Concat(args).Concat(["--url", server.ToString(), "--key", TestFlagServer.AdminKey, "--env", TestFlagServer.Environment]))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     private static int FlagCount(byte[] file)
