@@ -327,16 +327,4 @@ internal sealed class WritePreparation
         var body = command.Request.ToByteArray();
         return SHA256.HashData([.. action, .. body]);
     }
-
-    /// <summary>One edit after diffing.</summary>
-    /// <param name="Edit">The edit.</param>
-    /// <param name="Live">The live document it replaces or archives.</param>
-    /// <param name="Json">The new bytes (null for an archive, or a number that cannot be written).</param>
-    /// <param name="Archive">Archives a live document.</param>
-    /// <param name="Unchanged">The "unchanged" change, when the edit changes nothing.</param>
-    private sealed record PendingEdit(DocumentEdit Edit, DocumentEntry? Live, byte[]? Json, bool Archive, Change? Unchanged)
-    {
-        public static PendingEdit Same(DocumentEdit edit, string why) =>
-            new(edit, null, null, false, new Change { Kind = edit.Kind, Key = edit.Key, Action = "unchanged", Summary = why });
-    }
 }
