@@ -31,5 +31,21 @@ internal sealed class StrictAdminMethodProvider : IServiceMethodProvider<FlagAdm
             var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, StrictDecoding.Wrap(method.RequestMarshaller), method.ResponseMarshaller);
             context.AddUnaryMethod(strict, [EndpointMarker], invoker);
         }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.ServerStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var target = typeof(FlagAdminService).GetMethod(method.Name, BindingFlags.Public | BindingFlags.Instance, [typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)])
+                ?? throw new InvalidOperationException($"FlagAdminService has no method {method.Name}.");
+            var invoker = target.CreateDelegate<Grpc.AspNetCore.Server.Model.ServerStreamingServerMethod<FlagAdminService, TRequest, TResponse>>();
+            var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, StrictDecoding.Wrap(method.RequestMarshaller), method.ResponseMarshaller);
+            context.AddServerStreamingMethod(strict, [EndpointMarker], invoker);
+        }
+
+        // FlagAdmin has no client-streaming or duplex methods; one added later fails here, at start-up, by name.
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+            throw new InvalidOperationException($"FlagAdmin.{method.Name} is client-streaming: bind it with strict decoding in StrictAdminMethodProvider.");
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+            throw new InvalidOperationException($"FlagAdmin.{method.Name} is duplex: bind it with strict decoding in StrictAdminMethodProvider.");
     }
 }
