@@ -26,7 +26,8 @@ public sealed class WritePipelineTests
         await _server.Admin.PutDocumentAsync(Docs.Put(Docs.BoolFlag("a", on: true, tags: ["payouts"])));
         var ten = await _server.Admin.PutDocumentAsync(Docs.Put(Docs.SplitFlag("b", 5)));
         await _server.Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = Env, Tag = "payouts", Change = FlagStateChange.Kill });
-        await _server.Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = Env, Key = "a", Change = FlagStateChange.Unkill });
+        // A kill by tag is lifted by the tag (the flag's own unkill would leave the tag's kill standing: kill sources).
+        await _server.Admin.SetFlagStateAsync(new SetFlagStateRequest { Environment = Env, Tag = "payouts", Change = FlagStateChange.Unkill });
         await _server.Admin.SetRolloutAsync(new SetRolloutRequest { Environment = Env, Key = "b", Percent = 25, Variant = "on" });
         await _server.Admin.SetTargetsAsync(new SetTargetsRequest { Environment = Env, Key = "b", Variant = "on", Add = { "42", "43" } });
         await _server.Admin.RollbackAsync(new RollbackRequest { Environment = Env, Key = "b", ToRevision = ten.Revision });
@@ -40,7 +41,7 @@ public sealed class WritePipelineTests
             "b: rolled back to revision " + ten.Revision.ToString(CultureInfo.InvariantCulture),
             "b: targets on: +2 −0",
             "b: rollout to 25 % on",
-            "a: unkilled",
+            "a: unkilled by tag payouts",
             "a: killed by tag payouts",
             "b: put flag",
             "a: put flag",
