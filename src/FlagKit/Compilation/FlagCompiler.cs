@@ -29,6 +29,40 @@ internal static class FlagCompiler
         var scratch = Scratch.Take();
         var variantIndex = scratch.VariantIndex;
         var variants = scratch.Variants;
+        CompileVariants(flag, path, variantIndex, variants, errors);
+
+        var offVariant = Variant(flag.OffVariant, path.Property("offVariant"), "offVariant", flag.Variants, variantIndex, errors);
+
+        ValidateTags(flag.Tags, path, errors);
+        KillSources.Validate(flag.Kills, path.Property("kills"), errors);
+
+        var salt = flag.Salt ?? flag.Key ?? "";
+        var prerequisites = scratch.Prerequisites;
+        CompilePrerequisites(flag, path, prerequisites, errors);
+
+        var targets = CompileTargets(flag, path, variantIndex, errors);
+
+        var segmentReferences = scratch.SegmentReferences;
+        var rules = scratch.Rules;
+        CompileRules(flag, path, salt, segments, scratch, variantIndex, segmentReferences, rules, errors);
+
+        var defaultServe = flag.DefaultRule is null
+            ? Missing(path.Property("defaultRule"), "the default rule is missing", errors)
+            : Serve(flag.DefaultRule.Variant, flag.DefaultRule.Split, path.Property("defaultRule"), "default rule", salt, flag.Variants, variantIndex, errors);
+
+        if (errors.Count != before)
+        {
+            return null;
+        }
+
+        return new CompiledFlag(
+            flag, scratch.SharedVariants(variants), offVariant, [.. prerequisites], targets is null ? null : new TextMap<int>(targets), [.. rules], defaultServe!.Value,
+            scratch.SharedReferences(segmentReferences));
+    }
+
+    // Each variant's value checked against the flag's kind and precomputed; the index maps names to positions.
+    private static void CompileVariants(FlagDocument flag, in JsonPath path, Dictionary<string, int> variantIndex, List<CompiledVariant> variants, DocumentErrors errors)
+    {
         if (flag.Variants is null || flag.Variants.Count == 0)
         {
             errors.Add(path.Property("variants"), "a flag needs at least one variant");
@@ -55,24 +89,24 @@ internal static class FlagCompiler
                 variants.Add(CompiledVariant.Of(name, value));
             }
         }
+    }
 
-        var offVariant = Variant(flag.OffVariant, path.Property("offVariant"), "offVariant", flag.Variants, variantIndex, errors);
-
-        if (flag.Tags is not null)
+    private static void ValidateTags(List<string>? tags, in JsonPath path, DocumentErrors errors)
+    {
+        if (tags is not null)
         {
-            for (var i = 0; i < flag.Tags.Count; i++)
+            for (var i = 0; i < tags.Count; i++)
             {
-                if (string.IsNullOrWhiteSpace(flag.Tags[i]))
+                if (string.IsNullOrWhiteSpace(tags[i]))
                 {
                     errors.Add(path.Item("tags", i), "a tag must not be empty");
                 }
             }
         }
+    }
 
-        KillSources.Validate(flag.Kills, path.Property("kills"), errors);
-
-        var salt = flag.Salt ?? flag.Key ?? "";
-        var prerequisites = scratch.Prerequisites;
+    private static void CompilePrerequisites(FlagDocument flag, in JsonPath path, List<CompiledPrerequisite> prerequisites, DocumentErrors errors)
+    {
         var prerequisiteList = flag.Prerequisites ?? [];
         for (var i = 0; i < prerequisiteList.Count; i++)
         {
@@ -100,7 +134,11 @@ internal static class FlagCompiler
 
             prerequisites.Add(new CompiledPrerequisite(prerequisite.Flag ?? "", prerequisite.Variant ?? ""));
         }
+    }
 
+    // Individual targets: account id → variant index; an account listed twice (or under two variants) is an error.
+    private static Dictionary<string, int>? CompileTargets(FlagDocument flag, in JsonPath path, Dictionary<string, int> variantIndex, DocumentErrors errors)
+    {
         Dictionary<string, int>? targets = null;
         if (flag.Targets is { Count: > 0 })
         {
@@ -134,8 +172,13 @@ internal static class FlagCompiler
             }
         }
 
-        var segmentReferences = scratch.SegmentReferences;
-        var rules = scratch.Rules;
+        return targets;
+    }
+
+    private static void CompileRules(
+        FlagDocument flag, in JsonPath path, string salt, SegmentResolver segments, Scratch scratch, Dictionary<string, int> variantIndex,
+        HashSet<string> segmentReferences, List<CompiledRule> rules, DocumentErrors errors)
+    {
         var ruleIds = scratch.RuleIds;
         var ruleList = flag.Rules ?? [];
         for (var i = 0; i < ruleList.Count; i++)
@@ -162,19 +205,6 @@ internal static class FlagCompiler
                 rules.Add(new CompiledRule(id, conditions, s));
             }
         }
-
-        var defaultServe = flag.DefaultRule is null
-            ? Missing(path.Property("defaultRule"), "the default rule is missing", errors)
-            : Serve(flag.DefaultRule.Variant, flag.DefaultRule.Split, path.Property("defaultRule"), "default rule", salt, flag.Variants, variantIndex, errors);
-
-        if (errors.Count != before)
-        {
-            return null;
-        }
-
-        return new CompiledFlag(
-            flag, scratch.SharedVariants(variants), offVariant, [.. prerequisites], targets is null ? null : new TextMap<int>(targets), [.. rules], defaultServe!.Value,
-            scratch.SharedReferences(segmentReferences));
     }
 
     // The id of a rule without one is its index: the first few as shared strings rather than one per rule.
