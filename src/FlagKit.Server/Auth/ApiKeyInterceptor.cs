@@ -96,7 +96,7 @@ internal sealed class ApiKeyInterceptor : Interceptor
         if (method.StartsWith("/flagkit.v1.FlagAdmin/", StringComparison.Ordinal) && key.Role != ApiKeyRole.Admin)
         {
             _logger.LogWarning("Refused {Method} for key {KeyId}: not an admin key", method, key.Id);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Key {key.Id} is an SDK key; the admin API needs an admin key."));
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Key {key.Id} is {(key.Role == ApiKeyRole.Viewer ? "a viewer key (web console only)" : "an SDK key")}; the admin API needs an admin key."));
         }
 
         var user = context.RequestHeaders.GetValue(ActorHeader);
