@@ -16,6 +16,8 @@ internal static class ConsoleLayout
             <nav aria-label="Console">
               <a href="{ConsoleUrls.With(ConsoleUrls.Flags, ("env", environment))}">Flags</a>
               <a href="{ConsoleUrls.Environments}">Environments</a>
+              <a href="{ConsoleUrls.With(InstancesPage.Path, ("env", environment))}">Instances</a>
+              <a href="{ConsoleUrls.With(EvaluatePage.Path, ("env", environment))}">Evaluate</a>
             </nav>
             <div class="who">
               <span>Signed in as <strong>{user.KeyName}</strong> <span class="role">({user.RoleName})</span></span>

@@ -70,5 +70,7 @@ internal static class ConsoleRegistration
         ConsoleAuth.Map(app);
         app.MapGet(ConsoleUrls.Root, () => Results.Redirect(ConsoleUrls.Flags)).RequireAuthorization(ConsoleAuth.ReadPolicy);
         ConsolePages.Map(app);
+        InstancesPage.Map(app);
+        EvaluatePage.Map(app);
     }
 }

@@ -20,6 +20,7 @@ internal static class FlagView
             <p class="crumbs"><a href="{ConsoleUrls.With(ConsoleUrls.Flags, ("env", state.Name))}">Flags in {state.Name}</a></p>
             <h1>{flag.Key}</h1>
             <p class="description">{flag.Description}</p>
+            <p class="actions"><a href="{EvaluatePage.For(state.Name, flag.Key)}">Evaluate {flag.Key} for a context</a></p>
             <dl class="facts">
               <dt>State in {state.Name}</dt><dd><span class="state {flagState}">{flagState}</span></dd>
               <dt>Kill</dt><dd>{(killedBy.Length == 0 ? "not killed" : killedBy)}</dd>
