@@ -152,4 +152,31 @@ public sealed class FlagPagesTests : ConsoleBrowserFixture
         Assert.That(overflow, Is.False, "no horizontal scrolling at phone width");
         await ScreenshotAsync("flags-phone");
     }
+
+    [Test]
+    public async Task History_TwoRevisions_ShowSideBySideDiffWithAuthorAndComment()
+    {
+        var first = (await PutFlagAsync(BoolFlag("hist-ramp", 5))).Revision;
+        var second = (await Server.Admin.SetRolloutAsync(new SetRolloutRequest
+        {
+            Environment = TestFlagServer.Environment, Key = "hist-ramp", Percent = 40, Options = new WriteOptions { Comment = "ramp for the sale" },
+        })).Revision;
+        await SignInAsync(ViewerKey);
+        await Page.GotoAsync("/console/flags/hist-ramp?env=production");
+
+        await Page.GetByRole(AriaRole.Link, new() { Name = "History of hist-ramp" }).ClickAsync();
+
+        var latest = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ramp for the sale" });
+        await Expect(latest).ToContainTextAsync("bootstrap admin");
+        var diff = Page.GetByRole(AriaRole.Region, new() { Name = $"Revision {first} → revision {second}" });
+        await Expect(diff.GetByRole(AriaRole.Row).Filter(new() { HasTextRegex = new Regex("−\\s*\"weight\": 5\\b") })).ToHaveCountAsync(1);
+        await Expect(diff.GetByRole(AriaRole.Row).Filter(new() { HasTextRegex = new Regex("\\+\\s*\"weight\": 40\\b") })).ToHaveCountAsync(1);
+
+        // Any two revisions, from the URL too.
+        await Page.GetByLabel($"from r{second}").CheckAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex($"from={second}"));
+        await Expect(Page.GetByText("No difference.")).ToBeVisibleAsync();
+        await ScreenshotAsync("history");
+    }
 }

@@ -72,5 +72,6 @@ internal static class ConsoleRegistration
         ConsolePages.Map(app);
         InstancesPage.Map(app);
         EvaluatePage.Map(app);
+        HistoryPage.Map(app);
     }
 }

@@ -20,7 +20,7 @@ internal static class FlagView
             <p class="crumbs"><a href="{ConsoleUrls.With(ConsoleUrls.Flags, ("env", state.Name))}">Flags in {state.Name}</a></p>
             <h1>{flag.Key}</h1>
             <p class="description">{flag.Description}</p>
-            <p class="actions"><a href="{EvaluatePage.For(state.Name, flag.Key)}">Evaluate {flag.Key} for a context</a></p>
+            <p class="actions"><a href="{HistoryPage.Url(state.Name, flag.Key)}">History of {flag.Key}</a> · <a href="{EvaluatePage.For(state.Name, flag.Key)}">Evaluate {flag.Key} for a context</a></p>
             <dl class="facts">
               <dt>State in {state.Name}</dt><dd><span class="state {flagState}">{flagState}</span></dd>
               <dt>Kill</dt><dd>{(killedBy.Length == 0 ? "not killed" : killedBy)}</dd>
@@ -87,7 +87,10 @@ internal static class FlagView
             """);
     }
 
-    private static string Indented(byte[] json)
+    /// <summary>JSON indented for reading.</summary>
+    /// <param name="json">UTF-8 JSON.</param>
+    /// <returns>The text.</returns>
+    public static string Indented(byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         using var buffer = new MemoryStream();
