@@ -39,6 +39,14 @@ internal sealed class ApiKeyInterceptor : Interceptor
             ? identity
             : throw new RpcException(new Status(StatusCode.Unauthenticated, "The call was not authenticated."));
 
+    /// <summary>
+    /// Attaches a caller authenticated elsewhere (the web console's session) to a call context, so that the admin
+    /// service's own methods run for it exactly as for a gRPC call with that key.
+    /// </summary>
+    /// <param name="context">The call context.</param>
+    /// <param name="caller">The caller.</param>
+    public static void SetCaller(ServerCallContext context, CallerIdentity caller) => context.UserState[IdentityKey] = caller;
+
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -109,7 +117,7 @@ internal sealed class ApiKeyInterceptor : Interceptor
         var actor = string.IsNullOrWhiteSpace(user)
             ? key.Name
             : $"{Sanitize(user)} (key {key.Name})";
-        context.UserState[IdentityKey] = new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor, revoked);
+        SetCaller(context, new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor, revoked));
     }
 
     private static string Sanitize(string user)

@@ -55,5 +55,5 @@ internal static class ConsoleLayout
     public static Html Message(string? text, bool error) =>
         string.IsNullOrEmpty(text) ? Html.Empty
         : error ? Html.Of($"""<p class="message error" role="alert">{text}</p>""")
-        : Html.Of($"""<p class="message notice">{text}</p>""");
+        : Html.Of($"""<p class="message notice" role="status">{text}</p>""");
 }

@@ -80,10 +80,55 @@ internal static class ConsolePages
             return notFound;
         }
 
+        return FlagListPage(context, state, null, StatusCodes.Status200OK);
+    }
+
+    /// <summary>The flag list, with a message (a refused write) or the notice of a saved one (<c>?saved=</c>).</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="state">The environment.</param>
+    /// <param name="error">An error to show, or null.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <returns>The page.</returns>
+    public static IResult FlagListPage(HttpContext context, EnvironmentState state, string? error, int status)
+    {
         var request = new ConsoleRequest(context);
         var filter = FlagFilter.From(request);
         var flags = state.LiveFlags.Where(e => filter.Matches(e.Flag!)).ToList();
-        return request.Page("Flags", FlagListView.Render(request, state, filter, flags), state.Name);
+        var message = error is not null ? ConsoleLayout.Message(error, error: true) : Saved(request);
+        return request.Page("Flags", Html.Of($"{message}{FlagListView.Render(request, state, filter, flags)}"), state.Name, status);
+    }
+
+    /// <summary>A flag's page, with a message (a refused write) or the notice of a saved one.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="state">The environment.</param>
+    /// <param name="entry">The flag.</param>
+    /// <param name="error">An error to show, or null.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="editorText">What the editor holds (the refused JSON), or null for the flag's own.</param>
+    /// <param name="editorError">Whether the error belongs to the editor (shown inline there).</param>
+    /// <returns>The page.</returns>
+    public static IResult FlagPage(HttpContext context, EnvironmentState state, DocumentEntry entry, string? error, int status, string? editorText = null, bool editorError = false)
+    {
+        var request = new ConsoleRequest(context);
+        var message = error is null ? Saved(request) : editorError ? Html.Empty : ConsoleLayout.Message(error, error: true);
+        return request.Page(entry.Stored.Key, Html.Of($"{message}{FlagView.Render(request, state, entry, editorText, editorError ? error : null)}"), state.Name, status);
+    }
+
+    private static Html Saved(ConsoleRequest request)
+    {
+        var text = request.Query("saved") switch
+        {
+            "enabled" => "Enabled",
+            "disabled" => "Disabled",
+            "killed" => "Killed",
+            "unkilled" => "Unkilled",
+            "rollout" => "Rollout saved",
+            "edited" => "Flag saved",
+            "rolled-back" => "Rolled back",
+            "killed-tag" => "Every flag with this tag killed",
+            _ => null,
+        };
+        return text is null ? Html.Empty : ConsoleLayout.Message($"{text} (revision {request.Query("revision")}).", error: false);
     }
 
     private static IResult Flag(HttpContext context, string key)
@@ -103,6 +148,6 @@ internal static class ConsolePages
                 """), state.Name, StatusCodes.Status404NotFound);
         }
 
-        return request.Page(key, FlagView.Render(request, state, entry), state.Name);
+        return FlagPage(context, state, entry, null, StatusCodes.Status200OK);
     }
 }

@@ -73,5 +73,6 @@ internal static class ConsoleRegistration
         InstancesPage.Map(app);
         EvaluatePage.Map(app);
         HistoryPage.Map(app);
+        FlagWriteEndpoints.Map(app);
     }
 }

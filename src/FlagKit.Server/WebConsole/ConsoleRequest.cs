@@ -26,6 +26,9 @@ internal sealed class ConsoleRequest
     /// <summary>The hidden field carrying the antiforgery token, for every form that POSTs.</summary>
     public Html Antiforgery => _antiforgery ??= Field();
 
+    /// <summary>This page's path and query (to come back to it after a write).</summary>
+    public string PathAndQuery => _context.Request.Path.Value + _context.Request.QueryString.Value;
+
     /// <summary>Every environment's name, in order.</summary>
     public IEnumerable<string> Environments => _context.RequestServices.GetRequiredService<Writes.EnvironmentCatalog>().All.Select(e => e.Name);
 

@@ -10,8 +10,10 @@ internal static class FlagView
     /// <param name="request">The request.</param>
     /// <param name="state">The environment.</param>
     /// <param name="entry">The flag.</param>
+    /// <param name="editorText">The editor's text (a refused edit), or null for the flag's JSON.</param>
+    /// <param name="editorError">The editor's inline error, or null.</param>
     /// <returns>The markup.</returns>
-    public static Html Render(ConsoleRequest request, EnvironmentState state, DocumentEntry entry)
+    public static Html Render(ConsoleRequest request, EnvironmentState state, DocumentEntry entry, string? editorText = null, string? editorError = null)
     {
         var flag = entry.Flag!;
         var flagState = FlagText.State(flag);
@@ -30,6 +32,7 @@ internal static class FlagView
               <dt>Owner</dt><dd>{flag.Metadata?.Owner ?? "—"}</dd>
               <dt>Version</dt><dd>{flag.Version} (revision {entry.Stored.Revision}, by {entry.Stored.UpdatedBy}, {entry.Stored.UpdatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)})</dd>
             </dl>
+            {(request.User is { IsAdmin: true } ? FlagControls.Render(request, state, entry, editorText, editorError) : Html.Empty)}
             <section aria-labelledby="targeting">
               <h2 id="targeting">Targeting, in evaluation order</h2>
               {Targeting(state, flag)}

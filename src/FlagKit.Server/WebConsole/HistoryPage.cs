@@ -32,7 +32,14 @@ internal static class HistoryPage
     public static IReadOnlyList<HistoryRecord> Rows(FlagDatabase db, EnvironmentState state, string key) =>
         db.GetHistory(state.Record.Id, key, Limit, 0).Where(h => h.Kind == DocumentKind.Flag).ToList();
 
-    private static IResult Render(HttpContext context, string key, FlagDatabase db)
+    private static IResult Render(HttpContext context, string key, FlagDatabase db) => Page(context, key, db);
+
+    /// <summary>The page.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="key">The flag.</param>
+    /// <param name="db">The store.</param>
+    /// <returns>The page.</returns>
+    public static IResult Page(HttpContext context, string key, FlagDatabase db)
     {
         if (ConsolePages.ResolveEnvironment(context, out var state) is { } notFound)
         {
@@ -65,8 +72,32 @@ internal static class HistoryPage
               </div>
               <button type="submit">Compare</button>
             </form>
+            {Rollback(request, state, key, rows)}
             {Diff(rows, from, to)}
             """), state.Name);
+    }
+
+    /// <summary>For admins: roll the flag back to any earlier revision where it existed (a new revision, by the admin path).</summary>
+    private static Html Rollback(ConsoleRequest request, EnvironmentState state, string key, IReadOnlyList<HistoryRecord> rows)
+    {
+        if (request.User is not { IsAdmin: true } || state.Find(DocumentKind.Flag, key) is not { IsLive: true } entry)
+        {
+            return Html.Empty;
+        }
+
+        var buttons = rows.Skip(1).Where(r => r.After is not null).Select(r => Html.Of($"""
+            <li><form method="post" action="{FlagWriteEndpoints.Url(state.Name, key, "rollback")}">
+              {FlagControls.Common(request, entry)}<input type="hidden" name="revision" value="{r.Revision}">
+              <button type="submit">Roll back {key} to revision {r.Revision}</button> <span class="small">{r.Summary}</span>
+            </form></li>
+            """));
+        return Html.Of($"""
+            <section aria-labelledby="rollback">
+              <h2 id="rollback">Roll back</h2>
+              <p class="help">The flag becomes what it was at that revision, as a new revision (history keeps both).</p>
+              <ul class="rollback">{Html.Join(buttons)}</ul>
+            </section>
+            """);
     }
 
     private static Html Row(HistoryRecord row, long from, long to)

@@ -45,7 +45,27 @@
     window.setTimeout(refresh, 2000);
   }
 
+  // Rollout slider: show the value, and the preview the server computes with the SDK's bucketing, before saving.
+  function previewSlider(slider) {
+    var output = document.getElementById("rollout-value");
+    var preview = document.getElementById("rollout-preview");
+    var timer = 0;
+    var asked = 0;
+    slider.addEventListener("input", function () {
+      if (output) { output.textContent = slider.value + " %"; }
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var ask = ++asked;
+        fetch(slider.getAttribute("data-preview") + "&percent=" + encodeURIComponent(slider.value), { credentials: "same-origin" })
+          .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+          .then(function (data) { if (ask === asked && preview) { preview.textContent = data.text; } })
+          .catch(function (e) { if (preview) { preview.textContent = "No preview: " + e.message; } });
+      }, 120);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table[data-poll]").forEach(pollTable);
+    document.querySelectorAll("input[type=range][data-preview]").forEach(previewSlider);
   });
 })();
