@@ -72,7 +72,9 @@ internal static class FlagServerApp
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
-        }).AddServiceOptions<FlagSyncService>(sync => sync.MaxReceiveMessageSize = Math.Min(options.MaxSyncRequestBytes, options.MaxMessageBytes));
+        })
+        .AddServiceOptions<FlagSyncService>(sync => sync.MaxReceiveMessageSize = Math.Min(options.MaxSyncRequestBytes, options.MaxMessageBytes))
+        .AddServiceOptions<FlagAdminService>(admin => admin.Interceptors.Add<WriteRefusalInterceptor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagSyncService>, SyncMethodProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagAdminService>, StrictAdminMethodProvider>());
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");

@@ -35,6 +35,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     private FlagSnapshot _snapshot = FlagSnapshot.Empty;
     private int _status = (int)FlagClientStatus.Starting;
     private readonly Lazy<Task> _start;
+    private readonly FlagClientEventQueue _events;
     private int _disposed;
 
     /// <summary>Creates a client that serves what <paramref name="source"/> delivers. Call <see cref="StartAsync"/> next.</summary>
@@ -47,14 +48,23 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
         _options = options ?? new FlagClientOptions();
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger("FlagKit.FlagClient") ?? NullLogger.Instance;
         _start = new Lazy<Task>(StartSourceAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+        _events = new FlagClientEventQueue(_logger);
     }
 
     /// <summary>Raised after a new snapshot is swapped in, with the keys whose result could have changed.</summary>
-    /// <remarks>Raised on the source's thread, one event at a time, in revision order. A handler that throws is logged and ignored.</remarks>
+    /// <remarks>
+    /// Raised on a task of the client's own, after the swap, with no lock held: one event at a time, in revision order
+    /// (and in order with <see cref="StatusChanged"/>). A slow handler delays only the events after it, never the
+    /// sync with the server. A handler that throws is logged and ignored.
+    /// </remarks>
     public event EventHandler<FlagsChangedEventArgs>? FlagsChanged;
 
     /// <summary>Raised when <see cref="Status"/> changes.</summary>
-    /// <remarks>Raised on the source's thread, one event at a time. A handler that throws is logged and ignored.</remarks>
+    /// <remarks>
+    /// Raised on a task of the client's own, after the change, with no lock held: one event at a time, in order (and in
+    /// order with <see cref="FlagsChanged"/>). <see cref="Status"/> already holds the new status when the event is
+    /// raised. A handler that throws is logged and ignored.
+    /// </remarks>
     public event EventHandler<FlagClientStatusChangedEventArgs>? StatusChanged;
 
     /// <summary>How current the served flags are.</summary>
@@ -251,6 +261,8 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
         }
 
         await _source.DisposeAsync().ConfigureAwait(false);
+        // Events already queued are still raised; disposing does not wait for a slow handler.
+        _events.Complete();
     }
 
     FlagSnapshot ISnapshotSink.Current => Current;
@@ -273,7 +285,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
 
             if (changes.Keys.Count != 0)
             {
-                Raise(FlagsChanged, changes, nameof(FlagsChanged));
+                _events.Post(FlagsChanged, this, changes, nameof(FlagsChanged));
             }
         }
     }
@@ -305,27 +317,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
         if (previous != status)
         {
             FlagClientLog.StatusChanged(_logger, status, previous, detail);
-            Raise(StatusChanged, new FlagClientStatusChangedEventArgs(status, previous, detail), nameof(StatusChanged));
-        }
-    }
-
-    private void Raise<T>(EventHandler<T>? handler, T args, string eventName)
-    {
-        if (handler is null)
-        {
-            return;
-        }
-
-        foreach (var single in handler.GetInvocationList())
-        {
-            try
-            {
-                ((EventHandler<T>)single)(this, args);
-            }
-            catch (Exception ex)
-            {
-                FlagClientLog.HandlerFailed(_logger, ex, eventName);
-            }
+            _events.Post(StatusChanged, this, new FlagClientStatusChangedEventArgs(status, previous, detail), nameof(StatusChanged));
         }
     }
 

@@ -60,11 +60,15 @@ internal sealed class CommandContext : IDisposable
     public T Value<T>(Argument<T> argument) => Parse.GetValue(argument)!;
 
     /// <summary>Makes one admin call, turning a gRPC failure into the line and exit code the user sees.</summary>
-    public async Task<T> CallAsync<T>(Func<FlagAdmin.FlagAdminClient, CallOptions, AsyncUnaryCall<T>> call)
+    public Task<T> CallAsync<T>(Func<FlagAdmin.FlagAdminClient, CallOptions, AsyncUnaryCall<T>> call) =>
+        CallAsync((admin, options) => call(admin, options).ResponseAsync);
+
+    /// <summary>Runs one admin call (or a few, e.g. pages), turning a failure into the message and exit code an operator reads.</summary>
+    public async Task<T> CallAsync<T>(Func<FlagAdmin.FlagAdminClient, CallOptions, Task<T>> call)
     {
         try
         {
-            return await call(Admin, AdminConnection.Call(Time, Cancellation)).ResponseAsync.ConfigureAwait(false);
+            return await call(Admin, AdminConnection.Call(Time, Cancellation)).ConfigureAwait(false);
         }
         catch (RpcException ex) when (typeof(T) == typeof(WriteResponse) && _write is { } write && AdminConnection.MayHaveLanded(ex))
         {

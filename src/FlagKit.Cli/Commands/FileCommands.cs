@@ -114,7 +114,7 @@ internal static class FileCommands
         CommandAction.Set(command, async context =>
         {
             var request = new ExportFileRequest { Environment = context.Environment };
-            var response = await context.CallAsync((admin, call) => admin.ExportFileAsync(request, call));
+            var response = await context.CallAsync((admin, call) => Connection.AdminConnection.ExportAsync(admin, request, call));
             var target = context.Value(output);
             if (target is not null)
             {

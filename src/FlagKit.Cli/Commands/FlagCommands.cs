@@ -30,7 +30,7 @@ internal static class FlagCommands
                     _ => FlagStateFilter.Any,
                 },
             };
-            var response = await context.CallAsync((admin, call) => admin.ListFlagsAsync(request, call));
+            var response = await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, request));
             var flags = response.Flags.OrderBy(f => f.Key, StringComparer.Ordinal).Select(Summary).ToList();
             if (context.Json)
             {
@@ -205,7 +205,7 @@ internal static class FlagCommands
         // Show what a kill or unkill by tag is about to reach before asking: the flags carrying the tag, and (unkill)
         // flags the tag's kill still holds down although they no longer carry it.
         var list = new ListFlagsRequest { Environment = context.Environment, Tag = change == FlagStateChange.Kill ? tag : "" };
-        var flags = await context.CallAsync((admin, call) => admin.ListFlagsAsync(list, call));
+        var flags = await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, list));
         var reached = flags.Flags.Select(Summary)
             .Where(f => f.Tags.Contains(tag, StringComparer.Ordinal) || f.Kills.Any(k => k.Source == KillSources.Tag(tag)))
             .Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
@@ -229,7 +229,7 @@ internal static class FlagCommands
         {
             try
             {
-                var list = await context.CallAsync((admin, call) => admin.ListFlagsAsync(new ListFlagsRequest { Environment = response.Environment }, call));
+                var list = await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, new ListFlagsRequest { Environment = response.Environment }));
                 foreach (var record in list.Flags.Where(r => missing.Contains(r.Key, StringComparer.Ordinal)))
                 {
                     documents[record.Key] = FlagView.TryRead(record.Json.Span);

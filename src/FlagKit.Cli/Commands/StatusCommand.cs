@@ -20,7 +20,7 @@ internal static class StatusCommand
                 .Select(i => ToJson(i, response.EnvironmentRevision, now)).ToList();
             var upToDate = instances.Count(i => i.Lag == 0);
             var killedRequest = new ListFlagsRequest { Environment = context.Environment, State = FlagStateFilter.Killed };
-            var killed = (await context.CallAsync((admin, call) => admin.ListFlagsAsync(killedRequest, call))).Flags
+            var killed = (await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, killedRequest))).Flags
                 .Select(FlagCommands.Summary).OrderBy(f => f.Key, StringComparer.Ordinal)
                 .Select(f => new FlagKillStateJson(f.Key, true, f.Kills)).ToList();
             if (context.Json)

@@ -98,6 +98,16 @@ internal static class WriteReport
                 writer.WriteLine("    " + field);
             }
         }
+
+        // A big write's answer carries summaries only (and counts what does not fit); the history has the documents.
+        if (response.ChangesOmitted > 0)
+        {
+            writer.WriteLine($"… and {response.ChangesOmitted} more changes (too many for one answer; see 'flagkit history').");
+        }
+        else if (response.DocumentsOmitted)
+        {
+            writer.WriteLine("(field-by-field changes left out: the answer would be too large; see 'flagkit history')");
+        }
     }
 
     // "still killed: bonus-wheel by flag (INC-A, ops@example.com, 2026-12-01 03:00:00Z)" / "live: cashout".

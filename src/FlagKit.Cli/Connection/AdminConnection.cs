@@ -17,6 +17,9 @@ internal sealed class AdminConnection : IDisposable
     /// <summary>The request header naming the person acting (the server's <c>ApiKeyInterceptor.ActorHeader</c>).</summary>
     public const string ActorHeader = "flagkit-actor";
 
+    /// <summary>Flags asked for per ListFlags page.</summary>
+    public const int ListPageSize = 1000;
+
     private readonly GrpcChannel _channel;
 
     /// <summary>Opens (lazily: nothing is sent until the first call) a channel to <paramref name="settings"/>.Url.</summary>
@@ -61,6 +64,61 @@ internal sealed class AdminConnection : IDisposable
     /// <returns>The options.</returns>
     public static CallOptions Call(TimeProvider timeProvider, CancellationToken cancellationToken) =>
         new(deadline: timeProvider.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Every flag a list request matches, page by page (a server without paging answers all at once, without a
+    /// next page token). The revision is the first page's.
+    /// </summary>
+    /// <param name="call">Makes one ListFlags call.</param>
+    /// <param name="request">The filter (environment, tag, state).</param>
+    /// <returns>All matching flags.</returns>
+    public static async Task<ListFlagsResponse> ListAllFlagsAsync(Func<ListFlagsRequest, Task<ListFlagsResponse>> call, ListFlagsRequest request)
+    {
+        var page = request.Clone();
+        page.PageSize = ListPageSize;
+        ListFlagsResponse? all = null;
+        while (true)
+        {
+            var response = await call(page).ConfigureAwait(false);
+            all ??= new ListFlagsResponse { EnvironmentRevision = response.EnvironmentRevision };
+            all.Flags.AddRange(response.Flags);
+            if (response.NextPageToken.Length == 0)
+            {
+                return all;
+            }
+
+            page.PageToken = response.NextPageToken;
+        }
+    }
+
+    /// <summary>
+    /// The environment's flags file, streamed in chunks (so it may exceed one message); a server without the stream
+    /// is asked with the single-message ExportFile.
+    /// </summary>
+    /// <param name="admin">The client.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="options">Deadline and cancellation.</param>
+    /// <returns>The whole file and its revision.</returns>
+    public static async Task<ExportFileResponse> ExportAsync(FlagAdmin.FlagAdminClient admin, ExportFileRequest request, CallOptions options)
+    {
+        try
+        {
+            using var stream = admin.ExportFileStream(request, options);
+            using var file = new MemoryStream();
+            long revision = 0;
+            await foreach (var chunk in stream.ResponseStream.ReadAllAsync(options.CancellationToken).ConfigureAwait(false))
+            {
+                revision = chunk.Revision;
+                chunk.FileJson.WriteTo(file);
+            }
+
+            return new ExportFileResponse { Revision = revision, FileJson = Google.Protobuf.ByteString.CopyFrom(file.GetBuffer(), 0, (int)file.Length) };
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            return await admin.ExportFileAsync(request, options).ResponseAsync.ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Turns a failed call into the one line an operator reads and the exit code a script tests.

@@ -1,12 +1,14 @@
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
+using FlagKit.Server.Configuration;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Writes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace FlagKit.Server.Admin;
 
@@ -27,6 +29,7 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
     private readonly TimeProvider _time;
+    private readonly FlagServerOptions _options;
 
     /// <summary>Creates the service.</summary>
     /// <param name="catalog">Environments and the write pipeline.</param>
@@ -34,9 +37,11 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     /// <param name="keys">API keys.</param>
     /// <param name="hubs">Hubs (to end a revoked key's streams).</param>
     /// <param name="instances">Connected SDK instances.</param>
+    /// <param name="options">Limits (message and document sizes).</param>
     /// <param name="time">The clock (the time recorded with a kill).</param>
-    public FlagAdminService(EnvironmentCatalog catalog, FlagDatabase db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances, TimeProvider time)
+    public FlagAdminService(EnvironmentCatalog catalog, FlagDatabase db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time)
     {
+        _options = options.Value;
         _time = time;
         _catalog = catalog;
         _db = db;
@@ -64,8 +69,8 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     public override Task<ListFlagsResponse> ListFlags(ListFlagsRequest request, ServerCallContext context)
     {
         var state = _catalog.Get(request.Environment);
-        var response = new ListFlagsResponse { EnvironmentRevision = state.Revision };
-        response.Flags.AddRange(state.LiveFlags
+        var matching = state.LiveFlags
+            .Where(e => string.IsNullOrEmpty(request.PageToken) || string.CompareOrdinal(e.Stored.Key, request.PageToken) > 0)
             .Where(e => string.IsNullOrEmpty(request.Tag) || e.Flag!.Tags.Contains(request.Tag, StringComparer.Ordinal))
             .Where(e => request.State switch
             {
@@ -73,9 +78,8 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
                 FlagStateFilter.Off => !e.Flag!.On && !e.Flag.Killed,
                 FlagStateFilter.Killed => e.Flag!.Killed,
                 _ => true,
-            })
-            .Select(e => Record(e, state)));
-        return Task.FromResult(response);
+            });
+        return Task.FromResult(DocumentPages.ListFlags(state, matching, request.PageSize, _options.MaxMessageBytes));
     }
 
     /// <inheritdoc />
@@ -104,7 +108,8 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
             DocumentKind.Segment => DocumentEdit.Put(DocumentCodec.ParseSegment(request.Json.Span)),
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "The document kind is required (flag or segment).")),
         };
-        return WriteAsync(context, request.Environment, request.Options, nameof(PutDocument), edit.Key, request, _ => [edit]);
+        return WriteAsync(context, request.Environment, request.Options, nameof(PutDocument), edit.Key, request, _ => [edit],
+            WriteOperations.Put(request.Kind));
     }
 
     /// <inheritdoc />
@@ -114,40 +119,63 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
         return WriteAsync(context, request.Environment, request.Options, nameof(ArchiveDocument), request.Key, request, state =>
             state.Find(request.Kind, request.Key) is { IsLive: true }
                 ? [DocumentEdit.Archive(request.Kind, request.Key)]
-                : throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(request.Kind)} '{request.Key}' is not live in environment '{state.Name}'.")));
+                : throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(request.Kind)} '{request.Key}' is not live in environment '{state.Name}'.")),
+            WriteOperations.Archive(request.Kind));
     }
 
     /// <inheritdoc />
     public override Task<WriteResponse> SetFlagState(SetFlagStateRequest request, ServerCallContext context) =>
         WriteAsync(context, request.Environment, request.Options, nameof(SetFlagState),
             !string.IsNullOrEmpty(request.Key) ? request.Key : !string.IsNullOrEmpty(request.Tag) ? "tag:" + request.Tag : "incident:" + request.Incident,
-            request, state => FlagEdits.SetState(state, request, ApiKeyInterceptor.GetCaller(context).Actor, _time.GetUtcNow()));
+            request, state => FlagEdits.SetState(state, request, ApiKeyInterceptor.GetCaller(context).Actor, _time.GetUtcNow()),
+            WriteOperations.SetState(request), urgent: true);
 
     /// <inheritdoc />
     public override Task<WriteResponse> SetRollout(SetRolloutRequest request, ServerCallContext context) =>
-        WriteAsync(context, request.Environment, request.Options, nameof(SetRollout), request.Key, request, state => FlagEdits.SetRollout(state, request));
+        WriteAsync(context, request.Environment, request.Options, nameof(SetRollout), request.Key, request, state => FlagEdits.SetRollout(state, request),
+            WriteOperations.Rollout(request));
 
     /// <inheritdoc />
     public override Task<WriteResponse> SetTargets(SetTargetsRequest request, ServerCallContext context) =>
-        WriteAsync(context, request.Environment, request.Options, nameof(SetTargets), request.Key, request, state => FlagEdits.SetTargets(state, request));
+        WriteAsync(context, request.Environment, request.Options, nameof(SetTargets), request.Key, request,
+            state => FlagEdits.SetTargets(state, request, _options.MaxDocumentBytes), WriteOperations.Targets(request));
 
     /// <inheritdoc />
     public override Task<WriteResponse> ApplyFile(ApplyFileRequest request, ServerCallContext context)
     {
         var file = DocumentCodec.ParseFile(request.FileJson.Span);
         return WriteAsync(context, request.Environment, request.Options, nameof(ApplyFile), "file", request,
-            state => FlagEdits.ApplyFile(state, file, request.Prune), request.DryRun);
+            state => FlagEdits.ApplyFile(state, file, request.Prune), WriteOperations.ApplyFile(request), dryRun: request.DryRun);
     }
 
     /// <inheritdoc />
     public override Task<ExportFileResponse> ExportFile(ExportFileRequest request, ServerCallContext context)
     {
         var state = _catalog.Get(request.Environment);
-        return Task.FromResult(new ExportFileResponse
+        var file = DocumentCodec.Serialize(state.ToFile());
+        if (file.Length > DocumentPages.AnswerBudget(_options.MaxMessageBytes))
         {
-            Revision = state.Revision,
-            FileJson = UnsafeByteOperations.UnsafeWrap(DocumentCodec.Serialize(state.ToFile())),
-        });
+            throw WriteRefusedException.LimitExceeded(
+                $"The flags file of environment '{state.Name}' is {file.Length} bytes, more than one answer holds (FlagKit:Server:MaxMessageBytes); " +
+                "use ExportFileStream (the flagkit CLI's export does).");
+        }
+
+        return Task.FromResult(new ExportFileResponse { Revision = state.Revision, FileJson = UnsafeByteOperations.UnsafeWrap(file) });
+    }
+
+    /// <inheritdoc />
+    public override async Task ExportFileStream(ExportFileRequest request, IServerStreamWriter<ExportFileResponse> responseStream, ServerCallContext context)
+    {
+        var state = _catalog.Get(request.Environment);
+        var file = DocumentCodec.Serialize(state.ToFile());
+        var chunk = _options.BatchChunkBytes;
+        for (var offset = 0; offset == 0 || offset < file.Length; offset += chunk)
+        {
+            var length = Math.Min(chunk, file.Length - offset);
+            await responseStream.WriteAsync(
+                new ExportFileResponse { Revision = state.Revision, FileJson = UnsafeByteOperations.UnsafeWrap(file.AsMemory(offset, length)) },
+                context.CancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -168,6 +196,7 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
                 Comment = h.Comment,
                 Time = Timestamp.FromDateTimeOffset(h.Time),
                 Summary = h.Summary,
+                Operation = h.Operation,
             };
             if (h.Before is not null)
             {
@@ -196,7 +225,8 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
                 }
 
                 return FlagEdits.Rollback(state, _db.GetStateAt(state.Record.Id, request.ToRevision), request.Kind, request.Key);
-            });
+            },
+            WriteOperations.Rollback(request));
 
     /// <inheritdoc />
     public override Task<GetAuditResponse> GetAudit(GetAuditRequest request, ServerCallContext context)
@@ -237,9 +267,11 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     /// <inheritdoc />
     public override Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100 || request.Name.Any(char.IsControl)
+            || char.IsWhiteSpace(request.Name[0]) || char.IsWhiteSpace(request.Name[^1]))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "The key name is required (at most 100 characters)."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                "The key name is required: at most 100 characters, no control characters (newline, tab…), no leading or trailing space."));
         }
 
         string? environment = null;
@@ -295,8 +327,10 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
 
     private Task<WriteResponse> WriteAsync(
         ServerCallContext context, string environment, FlagKit.Protocol.V1.WriteOptions? options, string action, string target, IMessage request,
-        Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, bool dryRun = false) =>
-        _catalog.WriteAsync(new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun), plan, context.CancellationToken);
+        Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, string operation, bool dryRun = false, bool urgent = false) =>
+        _catalog.WriteAsync(
+            new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun, operation, urgent),
+            plan, context.CancellationToken);
 
     private DocumentRecord GetDocument(GetDocumentRequest request, DocumentKind kind)
     {
@@ -321,11 +355,15 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
         Name = state.Name,
         Revision = state.Revision,
         CreatedAt = Timestamp.FromDateTimeOffset(state.Record.CreatedAt),
-        FlagCount = state.LiveFlags.Count(),
+        FlagCount = state.LiveFlagCount,
         SegmentCount = state.LiveSegments.Count(),
     };
 
-    private static DocumentRecord Record(DocumentEntry entry, EnvironmentState state) => new()
+    /// <summary>A document as the admin API returns it.</summary>
+    /// <param name="entry">The document.</param>
+    /// <param name="state">The state it belongs to.</param>
+    /// <returns>The record.</returns>
+    internal static DocumentRecord Record(DocumentEntry entry, EnvironmentState state) => new()
     {
         Kind = entry.Stored.Kind,
         Key = entry.Stored.Key,

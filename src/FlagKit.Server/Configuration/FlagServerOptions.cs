@@ -91,6 +91,9 @@ internal sealed class FlagServerOptions
     /// <summary>Largest single flag or segment document accepted (bytes of JSON).</summary>
     public int MaxDocumentBytes { get; set; } = 256 * 1024;
 
+    /// <summary>Most live flags one environment may hold; a write that would exceed it is refused before any work.</summary>
+    public int MaxFlagsPerEnvironment { get; set; } = 50_000;
+
     /// <summary>How long an idempotency key and its stored answer are kept.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromDays(7);
 
@@ -122,6 +125,7 @@ internal sealed class FlagServerOptions
         Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");
         Require(MaxDocumentBytes >= 1024 && MaxDocumentBytes <= BatchChunkBytes, nameof(MaxDocumentBytes), "must be 1024..BatchChunkBytes");
         Require(ConsoleSessionLifetime >= TimeSpan.FromMinutes(1) && ConsoleSessionLifetime <= TimeSpan.FromDays(7), nameof(ConsoleSessionLifetime), "must be 1 minute..7 days");
+        Require(MaxFlagsPerEnvironment >= 1, nameof(MaxFlagsPerEnvironment), "must be at least 1");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
         Require(BootstrapAdminKey is null || BootstrapAdminKey.Length >= 24, nameof(BootstrapAdminKey), "must be at least 24 characters");
         foreach (var (env, key) in BootstrapSdkKeys)

@@ -39,6 +39,7 @@ internal sealed record StoredDocument(
 /// <param name="Before">The document before (null when it did not exist or was archived).</param>
 /// <param name="After">The document after (null when archived).</param>
 /// <param name="Summary">One line a human reads.</param>
+/// <param name="Operation">What the write was, in words ("rolled back to revision 10", "killed by tag payouts"); empty for rows older than schema 2.</param>
 internal sealed record HistoryRecord(
     long Revision,
     DocumentKind Kind,
@@ -49,7 +50,8 @@ internal sealed record HistoryRecord(
     DateTimeOffset Time,
     byte[]? Before,
     byte[]? After,
-    string Summary);
+    string Summary,
+    string Operation = "");
 
 /// <summary>One audit row: who did what, where.</summary>
 /// <param name="Id">Row id (0 before insert).</param>

@@ -33,20 +33,3 @@ internal sealed record DocumentEdit(DocumentKind Kind, string Key, FlagDocument?
     /// <returns>The edit.</returns>
     public static DocumentEdit Archive(DocumentKind kind, string key) => new(kind, key, null, null);
 }
-
-/// <summary>What a write is, for idempotency, audit and the answer.</summary>
-/// <param name="Environment">The environment written.</param>
-/// <param name="Options">Expected revision, idempotency key, comment.</param>
-/// <param name="Caller">Who writes (history author).</param>
-/// <param name="Action">The RPC name (audit; part of the idempotency fingerprint).</param>
-/// <param name="Target">What it targets (a key, <c>tag:x</c>, <c>file</c>).</param>
-/// <param name="Request">The whole request (its bytes fingerprint an idempotent retry).</param>
-/// <param name="DryRun">Validate and answer without committing.</param>
-internal sealed record WriteCommand(
-    string Environment,
-    WriteOptions? Options,
-    Auth.CallerIdentity Caller,
-    string Action,
-    string Target,
-    Google.Protobuf.IMessage Request,
-    bool DryRun = false);

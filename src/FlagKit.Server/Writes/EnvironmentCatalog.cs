@@ -1,29 +1,30 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
-using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace FlagKit.Server.Writes;
 
 /// <summary>
-/// The environments and the one write pipeline every admin write goes through: idempotency → optimistic
-/// concurrency → plan → diff and summaries → validation by the SDK's compiler → durable commit → publish to the hub.
+/// The environments and the one write pipeline every admin write goes through: prepare (idempotency, optimistic
+/// concurrency, plan, bounds, diff, validation by the SDK's compiler, summaries — see <see cref="WritePreparation"/>)
+/// → commit (durable) → publish to the hub.
 /// </summary>
 /// <remarks>
-/// <para>Writes are serialized (one gate; SQLite has one writer anyway), so an environment's revision rises by exactly
-/// one per committed write and the hub sees revisions in order. A write is answered only after its transaction is
-/// durable; nothing reaches a subscriber before that.</para>
+/// <para>Writes are serialized <b>per environment</b> (one commit gate each; environments never wait for each other),
+/// so an environment's revision rises by exactly one per committed write and its hub sees revisions in order. The
+/// commit gate is held only to commit: a write is prepared outside it (one preparation at a time per environment, on a
+/// thread of its own) against revision N and committed only if the environment is still at N, else prepared again.
+/// An urgent state change (<see cref="WriteCommand.Urgent"/>: kill, enable…) takes the commit gate at once and is
+/// prepared under it, compiling only its flags, so it never waits behind a long edit. A write is answered only after
+/// its transaction is durable; nothing reaches a subscriber before that.</para>
 /// <para>Reads are answered from the immutable <see cref="EnvironmentState"/> of the last commit.</para>
 /// <para>Thread safety: all members are safe to call concurrently.</para>
 /// </remarks>
@@ -34,7 +35,10 @@ internal sealed partial class EnvironmentCatalog
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EnvironmentCatalog> _logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly WritePreparation _preparation;
+    private readonly SemaphoreSlim _createGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _preparing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, EnvironmentState> _states = new(StringComparer.Ordinal);
 
     /// <summary>Creates the catalog (empty until <see cref="Load"/>).</summary>
@@ -50,6 +54,7 @@ internal sealed partial class EnvironmentCatalog
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _preparation = new WritePreparation(db, _options, time);
     }
 
     /// <summary>Loads every environment from the store and primes its hub.</summary>
@@ -66,21 +71,23 @@ internal sealed partial class EnvironmentCatalog
 
             var state = new EnvironmentState(env, "", flags, segments);
             var hash = "";
+            FlagSnapshot? snapshot = null;
             try
             {
-                hash = DocumentCodec.Compile(state.ToFile(), env.Revision).ContentHash;
+                snapshot = DocumentCodec.Compile(state.ToFile(), env.Revision);
+                hash = snapshot.ContentHash;
             }
-            catch (RpcException e)
+            catch (WriteRefusedException e)
             {
                 // Stored content was valid when committed; a newer compiler may be stricter. Keep serving it.
-                _logger.LogError("Environment '{Environment}' at revision {Revision} no longer compiles: {Problem}", env.Name, env.Revision, e.Status.Detail);
+                _logger.LogError("Environment '{Environment}' at revision {Revision} no longer compiles: {Problem}", env.Name, env.Revision, e.Message);
             }
 
-            state = new EnvironmentState(env, hash, flags, segments);
+            state = new EnvironmentState(env, hash, flags, segments, snapshot);
             _states[env.Name] = state;
             _hubs.GetOrAdd(env.Name).Reset(env.Revision, hash, state.LiveFlags.Concat(state.LiveSegments).Select(e => e.Wire));
             _logger.LogInformation("Environment '{Environment}' at revision {Revision}: {Flags} flags, {Segments} segments",
-                env.Name, env.Revision, state.LiveFlags.Count(), state.LiveSegments.Count());
+                env.Name, env.Revision, state.LiveFlagCount, state.LiveSegments.Count());
         }
     }
 
@@ -95,46 +102,47 @@ internal sealed partial class EnvironmentCatalog
     /// <summary>An environment's current state.</summary>
     /// <param name="name">The name.</param>
     /// <returns>The state.</returns>
-    /// <exception cref="RpcException">NOT_FOUND (or INVALID_ARGUMENT when empty).</exception>
+    /// <exception cref="WriteRefusedException">NotFound (or Invalid when empty).</exception>
     public EnvironmentState Get(string name)
     {
         if (string.IsNullOrEmpty(name))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "The environment name is required."));
+            throw WriteRefusedException.Invalid("The environment name is required.");
         }
 
         return _states.TryGetValue(name, out var state)
             ? state
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Environment '{name}' does not exist."));
+            : throw WriteRefusedException.NotFound($"Environment '{name}' does not exist.");
     }
 
     /// <summary>Creates an environment at revision 0.</summary>
     /// <param name="name">Letters, digits, <c>.</c>, <c>_</c>, <c>-</c>; at most 64 characters.</param>
     /// <param name="actor">Who creates it (audit).</param>
     /// <param name="comment">Why.</param>
-    /// <param name="cancellationToken">Cancels waiting for the write gate.</param>
+    /// <param name="cancellationToken">Cancels waiting for the create gate.</param>
     /// <returns>The new environment's state.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT for a bad name, ALREADY_EXISTS when it exists.</exception>
+    /// <exception cref="WriteRefusedException">Invalid for a bad name, AlreadyExists when it exists.</exception>
     public async Task<EnvironmentState> CreateAsync(string name, string actor, string comment, CancellationToken cancellationToken)
     {
-        if (!EnvironmentName().IsMatch(name))
+        if (!IsEnvironmentName(name))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"Invalid environment name '{name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."));
+            throw WriteRefusedException.Invalid(
+                $"Invalid environment name '{name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_states.ContainsKey(name))
             {
-                throw new RpcException(new Status(StatusCode.AlreadyExists, $"Environment '{name}' already exists."));
+                throw new WriteRefusedException(WriteRefusal.AlreadyExists, $"Environment '{name}' already exists.");
             }
 
             var record = _db.CreateEnvironment(name, new AuditRecord(0, _time.GetUtcNow(), actor, "CreateEnvironment", name, name, 0, comment));
             var empty = new Dictionary<string, DocumentEntry>(StringComparer.Ordinal);
-            var hash = DocumentCodec.Compile(new FlagFile(), 0).ContentHash;
-            var state = new EnvironmentState(record, hash, empty, new Dictionary<string, DocumentEntry>(StringComparer.Ordinal));
+            var snapshot = DocumentCodec.Compile(new FlagFile(), 0);
+            var hash = snapshot.ContentHash;
+            var state = new EnvironmentState(record, hash, empty, new Dictionary<string, DocumentEntry>(StringComparer.Ordinal), snapshot);
             _hubs.GetOrAdd(name).Reset(0, hash, []);
             _states[name] = state;
             _logger.LogInformation("Environment '{Environment}' created by {Actor}", name, actor);
@@ -142,219 +150,148 @@ internal sealed partial class EnvironmentCatalog
         }
         finally
         {
-            _gate.Release();
+            _createGate.Release();
         }
     }
+
+    /// <summary>Whether a name is a valid environment name (the whole string: a trailing newline is not accepted).</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>True when valid.</returns>
+    public static bool IsEnvironmentName(string? name) => name is not null && EnvironmentName().IsMatch(name);
 
     /// <summary>Runs one write through the pipeline.</summary>
     /// <param name="command">What is written, by whom, with which options.</param>
-    /// <param name="plan">Computes the edits from the current state (throws RpcException to refuse).</param>
-    /// <param name="cancellationToken">Cancels waiting for the write gate (never a commit in progress).</param>
+    /// <param name="plan">Computes the edits from the current state (throws to refuse). May run more than once.</param>
+    /// <param name="cancellationToken">Cancels the preparation and waiting for the gates (never a commit in progress).</param>
     /// <returns>The answer (stored for the idempotency key).</returns>
-    /// <exception cref="RpcException">FAILED_PRECONDITION (stale revision, reused idempotency key), INVALID_ARGUMENT (the compiler's message), NOT_FOUND.</exception>
+    /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var name = Get(command.Environment).Name;
+        var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
+        if (command.Urgent)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Short by construction (a state change compiles only its flags): once started it finishes.
+                var prepared = _preparation.Prepare(command, Get(name), plan, CancellationToken.None);
+                return prepared.Write is { } write ? Commit(command, write) : Answer(command, prepared.Answer!);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        // Other writes of the environment prepare one at a time, so only an urgent state change can move the revision
+        // under a prepared write; then it is prepared again (never under the commit gate, which a kill may need).
+        var preparing = _preparing.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
+        await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Write(command, plan);
+            while (true)
+            {
+                // On a thread of its own: a long preparation must not hold one of the few pool threads a kill needs.
+                var prepared = await Task.Factory.StartNew(
+                    () =>
+                    {
+                        PreparationThread.Lower();
+                        return _preparation.Prepare(command, Get(name), plan, cancellationToken);
+                    },
+                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                if (prepared.Write is not { } write)
+                {
+                    return Answer(command, prepared.Answer!);
+                }
+
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (Get(name).Revision == write.Base.Revision)
+                    {
+                        return Commit(command, write);
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                _logger.LogDebug("'{Environment}' moved past revision {Revision} while {Action} was prepared; preparing again", name, write.Base.Revision, command.Action);
+            }
         }
         finally
         {
-            _gate.Release();
+            preparing.Release();
         }
-    }
-
-    private WriteResponse Write(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan)
-    {
-        var state = Get(command.Environment);
-        var options = command.Options ?? new FlagKit.Protocol.V1.WriteOptions();
-        var idempotencyKey = command.DryRun || string.IsNullOrEmpty(options.IdempotencyKey) ? null : options.IdempotencyKey;
-        var fingerprint = Fingerprint(command);
-        if (idempotencyKey is not null)
-        {
-            if (idempotencyKey.Length > 200)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "The idempotency key is longer than 200 characters."));
-            }
-
-            if (_db.FindIdempotent(state.Record.Id, idempotencyKey) is { } earlier)
-            {
-                if (!CryptographicOperations.FixedTimeEquals(earlier.RequestHash, fingerprint))
-                {
-                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"Idempotency key '{idempotencyKey}' was already used for a different request in environment '{state.Name}'."));
-                }
-
-                var replay = WriteResponse.Parser.ParseFrom(earlier.Response);
-                replay.Replayed = true;
-                return replay;
-            }
-        }
-
-        if (options.HasExpectedRevision && options.ExpectedRevision != state.Revision)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"Stale write refused: expected revision {options.ExpectedRevision} of environment '{state.Name}', but it is at revision {state.Revision}. Re-read and retry."));
-        }
-
-        var edits = plan(state);
-        var now = _time.GetUtcNow();
-        var revision = state.Revision + 1;
-        var actor = command.Caller.Actor;
-        var flags = new Dictionary<string, DocumentEntry>(state.Flags, StringComparer.Ordinal);
-        var segments = new Dictionary<string, DocumentEntry>(state.Segments, StringComparer.Ordinal);
-        var response = new WriteResponse { Environment = state.Name, PreviousRevision = state.Revision, Revision = state.Revision, DryRun = command.DryRun };
-        var stored = new List<StoredDocument>();
-        var history = new List<HistoryRecord>();
-        var upserts = new List<Document>();
-        var removed = new List<DocumentRef>();
-        var killed = new HashSet<string>(StringComparer.Ordinal);
-        var seen = new HashSet<(DocumentKind, string)>();
-
-        foreach (var edit in edits)
-        {
-            if (!seen.Add((edit.Kind, edit.Key)))
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"{KindName(edit.Kind)} '{edit.Key}' appears more than once in one write."));
-            }
-
-            var existing = state.Find(edit.Kind, edit.Key);
-            var live = existing is { IsLive: true } ? existing : null;
-            Change change;
-            if (edit.IsArchive)
-            {
-                if (live is null)
-                {
-                    response.Changes.Add(new Change { Kind = edit.Kind, Key = edit.Key, Action = "unchanged", Summary = "not live" });
-                    continue;
-                }
-
-                var doc = live.Stored with { Archived = true, Revision = revision, UpdatedAt = now, UpdatedBy = actor };
-                stored.Add(doc);
-                (edit.Kind == DocumentKind.Segment ? segments : flags)[edit.Key] = new DocumentEntry(doc);
-                removed.Add(new DocumentRef { Kind = edit.Kind, Key = edit.Key });
-                change = new Change { Kind = edit.Kind, Key = edit.Key, Action = "archived", BeforeJson = ByteString.CopyFrom(live.Stored.Json), Summary = "archived" };
-            }
-            else
-            {
-                var previousVersion = existing?.Stored.Version ?? 0;
-                var json = Serialize(edit, previousVersion);
-                if (live is not null && json.AsSpan().SequenceEqual(live.Stored.Json))
-                {
-                    response.Changes.Add(new Change { Kind = edit.Kind, Key = edit.Key, Action = "unchanged", Summary = "no change" });
-                    continue;
-                }
-
-                json = Serialize(edit, previousVersion + 1);
-                if (json.Length > _options.MaxDocumentBytes)
-                {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument,
-                        $"{KindName(edit.Kind)} '{edit.Key}' is {json.Length} bytes; the limit is {_options.MaxDocumentBytes} (FlagKit:Server:MaxDocumentBytes)."));
-                }
-
-                var doc = new StoredDocument(edit.Kind, edit.Key, json, previousVersion + 1, revision, now, actor, false);
-                var entry = new DocumentEntry(doc);
-                stored.Add(doc);
-                (edit.Kind == DocumentKind.Segment ? segments : flags)[edit.Key] = entry;
-                upserts.Add(entry.Wire);
-                if (entry.Flag is { Killed: true } && live?.Flag is not { Killed: true })
-                {
-                    killed.Add(edit.Key);
-                }
-
-                var action = live is null ? "created" : "updated";
-                var summary = edit.Kind == DocumentKind.Flag
-                    ? live is null ? ChangeSummary.Created(entry.Flag!) : ChangeSummary.Updated(live.Flag!, entry.Flag!)
-                    : live is null ? ChangeSummary.Created(entry.Segment!) : ChangeSummary.Updated(live.Segment!, entry.Segment!);
-                change = new Change { Kind = edit.Kind, Key = edit.Key, Action = action, AfterJson = UnsafeByteOperations.UnsafeWrap(json), Summary = summary };
-                if (live is not null)
-                {
-                    change.BeforeJson = ByteString.CopyFrom(live.Stored.Json);
-                }
-            }
-
-            response.Changes.Add(change);
-            history.Add(new HistoryRecord(
-                revision, edit.Kind, edit.Key, change.Action, actor, options.Comment, now,
-                change.BeforeJson.IsEmpty ? null : change.BeforeJson.ToByteArray(),
-                change.AfterJson.IsEmpty ? null : change.AfterJson.ToByteArray(),
-                change.Summary));
-        }
-
-        if (history.Count == 0)
-        {
-            if (idempotencyKey is not null)
-            {
-                _db.StoreIdempotent(state.Record.Id, idempotencyKey, new IdempotentAnswer(fingerprint, response.ToByteArray()), now);
-            }
-
-            return response;
-        }
-
-        var candidate = new EnvironmentState(state.Record with { Revision = revision }, "", flags, segments);
-        var snapshot = DocumentCodec.Compile(candidate.ToFile(), revision);
-        if (command.DryRun)
-        {
-            return response;
-        }
-
-        response.Revision = revision;
-        var audit = new AuditRecord(0, now, actor, command.Action, state.Name, command.Target, revision, AuditDetail(options.Comment, response));
-        try
-        {
-            _db.Commit(
-                new CommitBatch(state.Record.Id, state.Revision, revision, stored, history, audit, idempotencyKey,
-                    idempotencyKey is null ? null : new IdempotentAnswer(fingerprint, response.ToByteArray())),
-                now - _options.IdempotencyRetention);
-        }
-        catch (SqliteException e)
-        {
-            _logger.LogError(e, "Commit of revision {Revision} of '{Environment}' failed", revision, state.Name);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"The store could not commit the write (SQLite error {e.SqliteErrorCode}); nothing was changed. Retry."));
-        }
-
-        // After the stored answer was taken (a replayed answer has no commit time of its own).
-        response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
-        var next = new EnvironmentState(candidate.Record, snapshot.ContentHash, flags, segments);
-        _states[state.Name] = next;
-        _hubs.GetOrAdd(state.Name).Publish(new RevisionChange(revision, snapshot.ContentHash, upserts, removed, killed));
-        _logger.LogInformation("'{Environment}' revision {Revision} by {Actor}: {Action} {Target} ({Changes} changes)",
-            state.Name, revision, actor, command.Action, command.Target, history.Count);
-        return response;
-    }
-
-    private static byte[] Serialize(DocumentEdit edit, long version)
-    {
-        if (edit.Flag is { } flag)
-        {
-            flag.Version = version;
-            return DocumentCodec.Serialize(flag);
-        }
-
-        edit.Segment!.Version = version;
-        return DocumentCodec.Serialize(edit.Segment);
-    }
-
-    private static byte[] Fingerprint(WriteCommand command)
-    {
-        var action = Encoding.UTF8.GetBytes(command.Action + "\n");
-        var body = command.Request.ToByteArray();
-        return SHA256.HashData([.. action, .. body]);
-    }
-
-    private static string AuditDetail(string comment, WriteResponse response)
-    {
-        var changes = string.Join("; ", response.Changes.Where(c => c.Action != "unchanged").Select(c => $"{KindName(c.Kind)} '{c.Key}' {c.Action}: {c.Summary}"));
-        var detail = string.IsNullOrEmpty(comment) ? changes : $"{comment} — {changes}";
-        return detail.Length <= 2000 ? detail : detail[..1999] + "…";
     }
 
     /// <summary>"flag" or "segment".</summary>
     /// <param name="kind">The kind.</param>
     /// <returns>The word.</returns>
-    public static string KindName(DocumentKind kind) => kind == DocumentKind.Segment ? "segment" : "flag";
+    public static string KindName(DocumentKind kind) => WritePreparation.KindName(kind);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    /// <summary>An answer without a commit: a no-op's answer is kept for its idempotency key so a retry answers the same.</summary>
+    private WriteResponse Answer(WriteCommand command, WriteResponse answer)
+    {
+        var key = command.Options?.IdempotencyKey;
+        if (!command.DryRun && !answer.Replayed && !string.IsNullOrEmpty(key))
+        {
+            _db.StoreIdempotent(Get(command.Environment).Record.Id, key, new IdempotentAnswer(WritePreparation.Fingerprint(command), answer.ToByteArray()), _time.GetUtcNow());
+        }
+
+        return answer;
+    }
+
+    /// <summary>Durable commit, then the new state and the publish. Called under the environment's gate.</summary>
+    private WriteResponse Commit(WriteCommand command, PreparedWrite write)
+    {
+        var state = write.Base;
+        var response = write.Response;
+        var audit = new AuditRecord(0, write.Time, command.Caller.Actor, command.Action, state.Name, command.Target, write.Next.Revision,
+            AuditDetail(command.Options?.Comment ?? "", response));
+        try
+        {
+            _db.Commit(
+                new CommitBatch(state.Record.Id, state.Revision, write.Next.Revision, write.Documents, write.History, audit, write.IdempotencyKey,
+                    write.IdempotencyKey is null ? null : new IdempotentAnswer(write.Fingerprint, response.ToByteArray())),
+                write.Time - _options.IdempotencyRetention);
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogError(e, "Commit of revision {Revision} of '{Environment}' failed", write.Next.Revision, state.Name);
+            throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not commit the write (SQLite error {e.SqliteErrorCode}); nothing was changed. Retry.");
+        }
+
+        // After the stored answer was taken (a replayed answer has no commit time of its own).
+        response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
+        _states[state.Name] = write.Next;
+        _hubs.GetOrAdd(state.Name).Publish(write.Change);
+        _logger.LogInformation("'{Environment}' revision {Revision} by {Actor}: {Action} {Target} ({Changes} changes)",
+            state.Name, write.Next.Revision, command.Caller.Actor, command.Action, command.Target, write.History.Count);
+        return response;
+    }
+
+    private static string AuditDetail(string comment, WriteResponse response)
+    {
+        const int Max = 2000;
+        var detail = new System.Text.StringBuilder(comment);
+        var first = true;
+        foreach (var c in response.Changes.Where(c => c.Action != "unchanged"))
+        {
+            detail.Append(first ? (comment.Length > 0 ? " — " : "") : "; ").Append($"{KindName(c.Kind)} '{c.Key}' {c.Action}: {c.Summary}");
+            first = false;
+            if (detail.Length > Max)
+            {
+                break;
+            }
+        }
+
+        return detail.Length <= Max ? detail.ToString() : detail.ToString(0, Max - 1) + "…";
+    }
+
+    // \z, not $: '$' also matches before a final newline, which let "qa\n" in.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     private static partial Regex EnvironmentName();
 }

@@ -47,13 +47,19 @@ internal sealed class DocumentEntry
 /// </summary>
 internal sealed class EnvironmentState
 {
+    private int? _liveFlagCount;
+
     /// <summary>Creates a state.</summary>
     /// <param name="record">The environment row (name, revision).</param>
     /// <param name="contentHash">Hex SHA-256 of the compiled content at this revision.</param>
     /// <param name="flags">Flags by key, archived ones included.</param>
     /// <param name="segments">Segments by key, archived ones included.</param>
-    public EnvironmentState(EnvironmentRecord record, string contentHash, IReadOnlyDictionary<string, DocumentEntry> flags, IReadOnlyDictionary<string, DocumentEntry> segments)
+    /// <param name="snapshot">The compiled live documents (null when they no longer compile).</param>
+    public EnvironmentState(
+        EnvironmentRecord record, string contentHash, IReadOnlyDictionary<string, DocumentEntry> flags, IReadOnlyDictionary<string, DocumentEntry> segments,
+        FlagSnapshot? snapshot = null)
     {
+        Snapshot = snapshot;
         Record = record;
         ContentHash = contentHash;
         Flags = flags;
@@ -77,6 +83,12 @@ internal sealed class EnvironmentState
 
     /// <summary>Segments by key (archived included).</summary>
     public IReadOnlyDictionary<string, DocumentEntry> Segments { get; }
+
+    /// <summary>The compiled live documents at this revision (null when they no longer compile); a state change compiles only its flags against it.</summary>
+    public FlagSnapshot? Snapshot { get; }
+
+    /// <summary>How many flags are live (counted once per state).</summary>
+    public int LiveFlagCount => _liveFlagCount ??= Flags.Values.Count(e => e.IsLive);
 
     /// <summary>Live flags, by key.</summary>
     public IEnumerable<DocumentEntry> LiveFlags => Flags.Values.Where(e => e.IsLive).OrderBy(e => e.Stored.Key, StringComparer.Ordinal);

@@ -110,7 +110,7 @@ internal static class FlagEdits
     /// <param name="state">The current state.</param>
     /// <param name="request">The request.</param>
     /// <returns>The edit.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
+    /// <exception cref="WriteRefusedException">Invalid or NotFound.</exception>
     public static IReadOnlyList<DocumentEdit> SetRollout(EnvironmentState state, SetRolloutRequest request)
     {
         var flag = DocumentCodec.Clone(LiveFlag(state, request.Key).Flag!);
@@ -126,7 +126,7 @@ internal static class FlagEdits
         else
         {
             var rule = flag.Rules.FirstOrDefault(r => r.Id == request.RuleId)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"Flag '{flag.Key}' has no rule with id '{request.RuleId}'."));
+                ?? throw WriteRefusedException.NotFound($"Flag '{flag.Key}' has no rule with id '{request.RuleId}'.");
             servedVariant = rule.Variant;
             split = rule.Split;
             apply = (v, s) => { rule.Variant = v; rule.Split = s; };
@@ -142,7 +142,8 @@ internal static class FlagEdits
 
             weights = request.Weights.Select(w => new WeightedVariant { Variant = w.Variant, Weight = w.Weight }).ToList();
             var sum = weights.Sum(w => w.Weight);
-            if (Math.Abs(sum - 100) > 0.000001)
+            // A weight that is not finite is left to the compiler, which names its JSON path.
+            if (double.IsFinite(sum) && Math.Abs(sum - 100) > 0.000001)
             {
                 throw Invalid($"The weights sum to {sum.ToString(CultureInfo.InvariantCulture)}%, not 100%.");
             }
@@ -171,25 +172,30 @@ internal static class FlagEdits
         return [DocumentEdit.Put(flag)];
     }
 
-    /// <summary>Adds / removes account ids from a variant's individual targets (an added id leaves other variants).</summary>
+    /// <summary>
+    /// Adds / removes account ids from a variant's individual targets (an added id leaves other variants). Linear in
+    /// the ids; the ids added are bounded by the document size limit before any work on the flag.
+    /// </summary>
     /// <param name="state">The current state.</param>
     /// <param name="request">The request.</param>
+    /// <param name="maxDocumentBytes">The document size limit (the added ids alone must fit in it).</param>
     /// <returns>The edit.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
-    public static IReadOnlyList<DocumentEdit> SetTargets(EnvironmentState state, SetTargetsRequest request)
+    /// <exception cref="WriteRefusedException">Invalid or NotFound.</exception>
+    public static IReadOnlyList<DocumentEdit> SetTargets(EnvironmentState state, SetTargetsRequest request, int maxDocumentBytes)
     {
         if (string.IsNullOrEmpty(request.Variant))
         {
             throw Invalid("The variant is required.");
         }
 
+        var add = DistinctIds(request, maxDocumentBytes);
         var flag = DocumentCodec.Clone(LiveFlag(state, request.Key).Flag!);
-        var add = request.Add.Where(a => !string.IsNullOrWhiteSpace(a)).Distinct(StringComparer.Ordinal).ToList();
+        var adding = add.ToHashSet(StringComparer.Ordinal);
         foreach (var (variant, ids) in flag.Targets)
         {
             if (variant != request.Variant)
             {
-                ids.RemoveAll(id => add.Contains(id, StringComparer.Ordinal));
+                ids.RemoveAll(adding.Contains);
             }
         }
 
@@ -199,8 +205,10 @@ internal static class FlagEdits
             flag.Targets[request.Variant] = list;
         }
 
-        list.RemoveAll(id => request.Remove.Contains(id));
-        list.AddRange(add.Where(a => !list.Contains(a, StringComparer.Ordinal)));
+        var removing = request.Remove.ToHashSet(StringComparer.Ordinal);
+        list.RemoveAll(removing.Contains);
+        var present = list.ToHashSet(StringComparer.Ordinal);
+        list.AddRange(add.Where(present.Add));
         foreach (var empty in flag.Targets.Where(p => p.Value.Count == 0).Select(p => p.Key).ToList())
         {
             flag.Targets.Remove(empty);
@@ -209,12 +217,38 @@ internal static class FlagEdits
         return [DocumentEdit.Put(flag)];
     }
 
+    /// <summary>The ids to add, once each, in order; refused as soon as they alone would exceed the document limit.</summary>
+    private static List<string> DistinctIds(SetTargetsRequest request, int maxDocumentBytes)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var add = new List<string>();
+        long bytes = 0;
+        foreach (var id in request.Add)
+        {
+            if (string.IsNullOrWhiteSpace(id) || !seen.Add(id))
+            {
+                continue;
+            }
+
+            add.Add(id);
+            bytes += System.Text.Encoding.UTF8.GetByteCount(id) + 3; // "id",
+            if (bytes > maxDocumentBytes)
+            {
+                throw Invalid(
+                    $"Adding {request.Add.Count} account ids to flag '{request.Key}' would make it more than {maxDocumentBytes} bytes, the document limit " +
+                    "(FlagKit:Server:MaxDocumentBytes); nothing was changed. Target fewer ids, or use a segment rule.");
+            }
+        }
+
+        return add;
+    }
+
     /// <summary>Applies a flags file: its documents are put; with <paramref name="prune"/>, live documents not in it are archived.</summary>
     /// <param name="state">The current state.</param>
     /// <param name="file">The parsed file.</param>
     /// <param name="prune">Archive what the file does not contain.</param>
     /// <returns>The edits.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT for an unsupported schema.</exception>
+    /// <exception cref="WriteRefusedException">Invalid for an unsupported schema.</exception>
     public static IReadOnlyList<DocumentEdit> ApplyFile(EnvironmentState state, FlagFile file, bool prune)
     {
         if (file.Schema != FlagFile.CurrentSchema)
@@ -265,7 +299,7 @@ internal static class FlagEdits
 
             if (state.Find(kind, key) is null && !past.ContainsKey((kind, key)))
             {
-                throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(kind)} '{key}' has no history in environment '{state.Name}'."));
+                throw WriteRefusedException.NotFound($"{EnvironmentCatalog.KindName(kind)} '{key}' has no history in environment '{state.Name}'.");
             }
 
             scope = [(kind, key)];
@@ -295,7 +329,7 @@ internal static class FlagEdits
     private static DocumentEntry LiveFlag(EnvironmentState state, string key) =>
         state.Find(DocumentKind.Flag, key) is { IsLive: true } entry
             ? entry
-            : throw new RpcException(new Status(StatusCode.NotFound, $"{EnvironmentCatalog.KindName(DocumentKind.Flag)} '{key}' does not exist in environment '{state.Name}'."));
+            : throw WriteRefusedException.NotFound($"{EnvironmentCatalog.KindName(DocumentKind.Flag)} '{key}' does not exist in environment '{state.Name}'.");
 
     private static string TwoVariantDefault(FlagDocument flag, SplitDocument? split)
     {
@@ -332,5 +366,5 @@ internal static class FlagEdits
             : throw Invalid($"Variant '{variant}' is the off variant of flag '{flag.Key}'; give explicit weights.");
     }
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static WriteRefusedException Invalid(string message) => WriteRefusedException.Invalid(message);
 }

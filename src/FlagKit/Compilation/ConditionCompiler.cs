@@ -132,11 +132,15 @@ internal static class ConditionCompiler
                 {
                     try
                     {
-                        patterns[i] = new Regex(texts[i], RegexOptions.CultureInvariant, RegexCondition.MatchTimeout);
+                        patterns[i] = RegexCondition.Compile(texts[i]);
                     }
                     catch (ArgumentException ex)
                     {
                         errors.Add(valuesPath.Item(i), $"'{texts[i]}' is not a valid regular expression: {ex.Message}");
+                    }
+                    catch (NotSupportedException ex)
+                    {
+                        errors.Add(valuesPath.Item(i), $"'{texts[i]}' uses {RegexCondition.UnsupportedConstruct(ex)}, which linear-time matching cannot run; regex conditions accept no backreferences, lookarounds, atomic groups, conditionals or \\G");
                     }
                 }
 

@@ -224,7 +224,7 @@ internal static class FlagCompiler
             FlagKind.String => value.ValueKind == JsonValueKind.String,
             FlagKind.Number => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && double.IsFinite(d),
             FlagKind.Version => value.ValueKind == JsonValueKind.String && VersionVariants.IsValid(value.GetString()),
-            _ => value.ValueKind != JsonValueKind.Undefined,
+            _ => value.ValueKind != JsonValueKind.Undefined && NumbersFinite(value),
         };
         if (ok)
         {
@@ -237,10 +237,19 @@ internal static class FlagCompiler
             FlagKind.String => "a string",
             FlagKind.Number => "a finite number",
             FlagKind.Version => "a semantic version string (e.g. \"2.3.0\")",
-            _ => "a JSON value",
+            _ => "a JSON value whose numbers are finite doubles (1e400 overflows)",
         };
         return $"a {kind.ToString().ToLowerInvariant()} flag's variant must be {expected}, found {ConditionCompiler.Describe(value)}";
     }
+
+    // Every number in a JSON variant must be readable as a double: an overflow (1e400) would throw in the caller's GetDouble.
+    private static bool NumbersFinite(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => value.TryGetDouble(out var d) && double.IsFinite(d),
+        JsonValueKind.Object => value.EnumerateObject().All(p => NumbersFinite(p.Value)),
+        JsonValueKind.Array => value.EnumerateArray().All(NumbersFinite),
+        _ => true,
+    };
 
     private static Condition[]? Conditions(List<ConditionDocument>? documents, in JsonPath path, SegmentResolver segments, DocumentErrors errors, HashSet<string> references)
     {

@@ -23,8 +23,8 @@ internal static partial class GrpcFlagSourceLog
     [LoggerMessage(6, LogLevel.Warning, "FlagKit {Problem}")]
     public static partial void CacheIgnored(ILogger logger, string problem);
 
-    [LoggerMessage(7, LogLevel.Warning, "FlagKit server did not answer in time: serving the disk cache at revision {Revision} from '{Path}'")]
-    public static partial void ServingCache(ILogger logger, long revision, string path);
+    [LoggerMessage(7, LogLevel.Warning, "FlagKit serving the disk cache at revision {Revision} from '{Path}': {Why}")]
+    public static partial void ServingCache(ILogger logger, long revision, string path, string why);
 
     [LoggerMessage(8, LogLevel.Warning, "FlagKit could not write the disk cache '{Path}'; the previous cache file is intact")]
     public static partial void CacheWriteFailed(ILogger logger, string path, Exception exception);

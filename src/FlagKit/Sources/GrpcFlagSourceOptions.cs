@@ -30,9 +30,19 @@ public sealed class GrpcFlagSourceOptions
 
     /// <summary>
     /// How long to wait at start for the server's first complete snapshot before serving the disk cache
-    /// (status <c>Stale</c>). The source keeps trying the server afterwards. Default 5 s.
+    /// (status <c>Stale</c>) while the server is slow to answer. A server that says no (connection refused, a
+    /// broken or refused stream) does not make the start wait: the cache is served as soon as the first attempt
+    /// fails. The source keeps trying the server afterwards. Default 5 s.
     /// </summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When <see langword="true"/>, a usable disk cache is served at once at start (status <c>Stale</c>), while the
+    /// first connection is still being made; the server's first batch then replaces it (status <c>Ready</c>). When
+    /// <see langword="false"/> (default), the cache is served only once the first connection attempt fails or
+    /// <see cref="StartTimeout"/> passes, so a reachable server's fresh flags are what the application starts with.
+    /// </summary>
+    public bool ServeCacheWhileConnecting { get; set; }
 
     /// <summary>
     /// How long a connection attempt may take to get the server's <c>Welcome</c> before it is abandoned and retried.
@@ -43,8 +53,12 @@ public sealed class GrpcFlagSourceOptions
     /// <summary>Ceiling of the first reconnect wait (exponential backoff with full jitter). Default 500 ms.</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Cap on any reconnect wait. Default 30 s.</summary>
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Cap on any reconnect wait. Default 1 s: a server that comes back is found within this wait plus one connect
+    /// (the source's backoff is the only one; the gRPC channel's own is bypassed). Raise it to spread a very large
+    /// fleet's retries against a server that is down for long, at the cost of a slower return.
+    /// </summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Wait between retries after a refusal that will not heal by itself (wrong key, key not allowed, no common

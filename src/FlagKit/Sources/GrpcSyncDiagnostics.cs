@@ -8,6 +8,7 @@ internal sealed class GrpcSyncDiagnostics
     private long _lastHelloRevision;
     private long _lastAckedRevision;
     private long _cacheWrites;
+    private long _channelsCreated;
     private volatile GrpcSyncBatchRecord? _lastBatch;
 
     /// <summary>Streams opened (including failed attempts).</summary>
@@ -22,13 +23,16 @@ internal sealed class GrpcSyncDiagnostics
     /// <summary>Successful disk cache writes.</summary>
     public long CacheWrites { get => Interlocked.Read(ref _cacheWrites); set => Interlocked.Exchange(ref _cacheWrites, value); }
 
+    /// <summary>gRPC channels created after the first (one per reconnect attempt when the source owns the handler).</summary>
+    public long ChannelsCreated { get => Interlocked.Read(ref _channelsCreated); set => Interlocked.Exchange(ref _channelsCreated, value); }
+
     /// <summary>The last batch applied.</summary>
     public GrpcSyncBatchRecord? LastBatch => _lastBatch;
 
     /// <summary>Why the disk cache was not used at start, if it was not.</summary>
     public volatile string? CacheProblem;
 
-    /// <summary>True once the disk cache was published because the server did not answer in time.</summary>
+    /// <summary>True once the disk cache was published (the server refused or did not answer in time, or ServeCacheWhileConnecting).</summary>
     public volatile bool ServedCache;
 
     /// <summary>How the last stream ended.</summary>

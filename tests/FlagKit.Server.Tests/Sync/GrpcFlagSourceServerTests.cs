@@ -169,6 +169,7 @@ public sealed class GrpcFlagSourceServerTests
         _disposables.Add(client);
 
         await client.StartAsync();
+        await SyncWait.UntilAsync(() => Volatile.Read(ref detail) is not null, "the StatusChanged event is raised (on the client's own task)");
 
         Assert.That(client.Status, Is.EqualTo(FlagClientStatus.Failed));
         Assert.That(detail, Does.Contain("Unauthenticated"));

@@ -359,7 +359,7 @@ public sealed class GrpcFlagSourceTests
         });
         (FlagClient client, GrpcFlagSource source) = await Connect(server);
 
-        await SyncWait.UntilAsync(() => client.Status == FlagClientStatus.Failed, "the client is Failed");
+        await SyncWait.UntilAsync(() => client.Status == FlagClientStatus.Failed && _lastStatusDetail is not null, "the client is Failed (and the event raised)");
 
         Assert.That(StatusReason(client), Does.Contain(detail).And.Contain(code.ToString()));
         Assert.That(client.IsEnabled("a"), Is.True, "what it has keeps serving");
@@ -376,7 +376,7 @@ public sealed class GrpcFlagSourceTests
         });
         (FlagClient client, _) = await Connect(server);
 
-        await SyncWait.UntilAsync(() => client.Status == FlagClientStatus.Failed, "the client is Failed");
+        await SyncWait.UntilAsync(() => client.Status == FlagClientStatus.Failed && _lastStatusDetail is not null, "the client is Failed (and the event raised)");
 
         Assert.That(StatusReason(client), Does.Contain("protocol 2"));
     }
@@ -402,7 +402,8 @@ public sealed class GrpcFlagSourceTests
             FailedRetryDelay = TimeSpan.FromMinutes(10),
         });
         var client = new FlagClient(source);
-        client.StatusChanged += (_, e) => _lastStatusDetail = e.Detail;
+        // Events are raised on the client's own task, after the change: record the Failed one's detail.
+        client.StatusChanged += (_, e) => _lastStatusDetail = e.Status == FlagClientStatus.Failed ? e.Detail : _lastStatusDetail;
         _disposables.Add(client);
         _disposables.Add(source);
         await client.StartAsync(CancellationToken.None);

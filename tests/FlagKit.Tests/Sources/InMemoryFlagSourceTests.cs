@@ -22,6 +22,8 @@ public sealed class InMemoryFlagSourceTests
         var killed = source.KillTag("wallet");
 
         Assert.That(killed, Is.EqualTo(new[] { "wallet-a", "wallet-b" }));
+        // Events are raised on the client's own task, just after the swap.
+        Assert.That(() => events.Count, Is.EqualTo(1).After(5000, 10));
         Assert.That(events.Single().Keys, Is.EqualTo(new[] { "wallet-a", "wallet-b" }));
         Assert.That(client.GetBoolDetails("wallet-a").Reason, Is.EqualTo(EvaluationReason.Killed));
         Assert.That(client.GetBoolDetails("wallet-b").Value, Is.False);
@@ -113,7 +115,7 @@ public sealed class InMemoryFlagSourceTests
         source.ReportStatus(FlagClientStatus.Stale, "connection lost");
 
         Assert.That(client.Status, Is.EqualTo(FlagClientStatus.Stale));
-        Assert.That(detail, Is.EqualTo("connection lost"));
+        Assert.That(() => detail, Is.EqualTo("connection lost").After(5000, 10), "raised on the client's own task");
         Assert.That(client.IsEnabled("lobby"), Is.True);
     }
 }

@@ -1,0 +1,164 @@
+using FlagKit.Protocol.V1;
+using Microsoft.Data.Sqlite;
+
+namespace FlagKit.Server.Store;
+
+/// <content>The store's environments, documents and the one commit of a write.</content>
+internal sealed partial class FlagDatabase
+{
+    /// <summary>Every environment.</summary>
+    /// <returns>Environments by name.</returns>
+    public IReadOnlyList<EnvironmentRecord> LoadEnvironments()
+    {
+        using var c = OpenReader();
+        using var cmd = Command(c, "SELECT id, name, revision, created_at FROM environments ORDER BY name");
+        using var r = cmd.ExecuteReader();
+        var list = new List<EnvironmentRecord>();
+        while (r.Read())
+        {
+            list.Add(new EnvironmentRecord(r.GetInt64(0), r.GetString(1), r.GetInt64(2), FromMs(r.GetInt64(3))));
+        }
+
+        return list;
+    }
+
+    /// <summary>Every document of an environment, archived ones included.</summary>
+    /// <param name="environmentId">The environment row.</param>
+    /// <returns>The documents.</returns>
+    public IReadOnlyList<StoredDocument> LoadDocuments(long environmentId)
+    {
+        using var c = OpenReader();
+        using var cmd = Command(c, "SELECT kind, key, json, version, revision, updated_at, updated_by, archived FROM documents WHERE env_id = $e");
+        cmd.Parameters.AddWithValue("$e", environmentId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredDocument>();
+        while (r.Read())
+        {
+            list.Add(new StoredDocument(
+                (DocumentKind)r.GetInt32(0), r.GetString(1), (byte[])r.GetValue(2), r.GetInt64(3), r.GetInt64(4),
+                FromMs(r.GetInt64(5)), r.GetString(6), r.GetInt64(7) != 0));
+        }
+
+        return list;
+    }
+
+    /// <summary>Creates an environment at revision 0 and records it in the audit log.</summary>
+    /// <param name="name">The unique name.</param>
+    /// <param name="audit">The audit row.</param>
+    /// <returns>The new environment.</returns>
+    /// <exception cref="SqliteException">The name exists (constraint violation).</exception>
+    public EnvironmentRecord CreateEnvironment(string name, AuditRecord audit)
+    {
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            using var cmd = Command(_writer, "INSERT INTO environments (name, revision, created_at) VALUES ($n, 0, $t) RETURNING id", tx);
+            cmd.Parameters.AddWithValue("$n", name);
+            cmd.Parameters.AddWithValue("$t", audit.Time.ToUnixTimeMilliseconds());
+            var id = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            InsertAudit(tx, audit);
+            tx.Commit();
+            return new EnvironmentRecord(id, name, 0, audit.Time);
+        }
+    }
+
+    /// <summary>
+    /// Commits one write in one transaction: the revision moves from <see cref="CommitBatch.FromRevision"/> to
+    /// <see cref="CommitBatch.ToRevision"/> (refused if another writer moved it), documents, history, audit and the
+    /// idempotent answer. Returns only once the transaction is durable.
+    /// </summary>
+    /// <param name="batch">The write.</param>
+    /// <param name="idempotencyCutoff">Idempotency keys older than this are forgotten.</param>
+    /// <exception cref="InvalidOperationException">The environment's revision is no longer <see cref="CommitBatch.FromRevision"/>.</exception>
+    public void Commit(CommitBatch batch, DateTimeOffset idempotencyCutoff)
+    {
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            using (var rev = Command(_writer, "UPDATE environments SET revision = $to WHERE id = $e AND revision = $from", tx))
+            {
+                rev.Parameters.AddWithValue("$to", batch.ToRevision);
+                rev.Parameters.AddWithValue("$from", batch.FromRevision);
+                rev.Parameters.AddWithValue("$e", batch.EnvironmentId);
+                if (rev.ExecuteNonQuery() != 1)
+                {
+                    throw new InvalidOperationException($"Environment {batch.EnvironmentId} is no longer at revision {batch.FromRevision}.");
+                }
+            }
+
+            using (var doc = Command(_writer, """
+                INSERT INTO documents (env_id, kind, key, json, version, revision, archived, updated_at, updated_by)
+                VALUES ($e, $k, $key, $j, $v, $r, $a, $t, $by)
+                ON CONFLICT (env_id, kind, key) DO UPDATE SET json = excluded.json, version = excluded.version,
+                    revision = excluded.revision, archived = excluded.archived, updated_at = excluded.updated_at,
+                    updated_by = excluded.updated_by
+                """, tx))
+            {
+                var e = doc.Parameters.Add("$e", SqliteType.Integer);
+                var k = doc.Parameters.Add("$k", SqliteType.Integer);
+                var key = doc.Parameters.Add("$key", SqliteType.Text);
+                var j = doc.Parameters.Add("$j", SqliteType.Blob);
+                var v = doc.Parameters.Add("$v", SqliteType.Integer);
+                var r = doc.Parameters.Add("$r", SqliteType.Integer);
+                var a = doc.Parameters.Add("$a", SqliteType.Integer);
+                var t = doc.Parameters.Add("$t", SqliteType.Integer);
+                var by = doc.Parameters.Add("$by", SqliteType.Text);
+                foreach (var d in batch.Documents)
+                {
+                    e.Value = batch.EnvironmentId;
+                    k.Value = (int)d.Kind;
+                    key.Value = d.Key;
+                    j.Value = d.Json;
+                    v.Value = d.Version;
+                    r.Value = d.Revision;
+                    a.Value = d.Archived ? 1 : 0;
+                    t.Value = d.UpdatedAt.ToUnixTimeMilliseconds();
+                    by.Value = d.UpdatedBy;
+                    doc.ExecuteNonQuery();
+                }
+            }
+
+            using (var h = Command(_writer, """
+                INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary, operation)
+                VALUES ($e, $r, $s, $k, $key, $a, $au, $c, $t, $b, $af, $sum, $op)
+                """, tx))
+            {
+                var seq = 0;
+                foreach (var row in batch.History)
+                {
+                    h.Parameters.Clear();
+                    h.Parameters.AddWithValue("$e", batch.EnvironmentId);
+                    h.Parameters.AddWithValue("$r", row.Revision);
+                    h.Parameters.AddWithValue("$s", seq++);
+                    h.Parameters.AddWithValue("$k", (int)row.Kind);
+                    h.Parameters.AddWithValue("$key", row.Key);
+                    h.Parameters.AddWithValue("$a", row.Action);
+                    h.Parameters.AddWithValue("$au", row.Author);
+                    h.Parameters.AddWithValue("$c", row.Comment);
+                    h.Parameters.AddWithValue("$t", row.Time.ToUnixTimeMilliseconds());
+                    h.Parameters.Add("$b", SqliteType.Blob).Value = (object?)row.Before ?? DBNull.Value;
+                    h.Parameters.Add("$af", SqliteType.Blob).Value = (object?)row.After ?? DBNull.Value;
+                    h.Parameters.AddWithValue("$sum", row.Summary);
+                    h.Parameters.AddWithValue("$op", row.Operation);
+                    h.ExecuteNonQuery();
+                }
+            }
+
+            InsertAudit(tx, batch.Audit);
+            if (batch.IdempotencyKey is { } idem && batch.Answer is { } answer)
+            {
+                InsertIdempotent(tx, batch.EnvironmentId, idem, answer, batch.Audit.Time);
+            }
+
+            using (var prune = Command(_writer, "DELETE FROM idempotency WHERE created_at < $cut", tx))
+            {
+                prune.Parameters.AddWithValue("$cut", idempotencyCutoff.ToUnixTimeMilliseconds());
+                prune.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+
+        CheckpointSoon(batch.Documents.Sum(d => (long)d.Json.Length) + batch.History.Sum(h => (long)(h.Before?.Length ?? 0) + (h.After?.Length ?? 0)));
+    }
+}

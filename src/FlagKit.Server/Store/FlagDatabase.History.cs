@@ -1,0 +1,104 @@
+using FlagKit.Protocol.V1;
+using Microsoft.Data.Sqlite;
+
+namespace FlagKit.Server.Store;
+
+/// <content>The store's history (immutable rows) and audit.</content>
+internal sealed partial class FlagDatabase
+{
+    /// <summary>History rows, newest first.</summary>
+    /// <param name="environmentId">The environment row.</param>
+    /// <param name="key">One document's key, or null for the whole environment.</param>
+    /// <param name="limit">At most this many rows.</param>
+    /// <param name="beforeRevision">Only rows with a lower revision (0: no bound).</param>
+    /// <returns>The rows.</returns>
+    public IReadOnlyList<HistoryRecord> GetHistory(long environmentId, string? key, int limit, long beforeRevision)
+    {
+        using var c = OpenReader();
+        using var cmd = Command(c, """
+            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM history
+            WHERE env_id = $e AND ($key IS NULL OR key = $key) AND ($before = 0 OR revision < $before)
+            ORDER BY revision DESC, seq DESC LIMIT $limit
+            """);
+        cmd.Parameters.AddWithValue("$e", environmentId);
+        cmd.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$before", beforeRevision);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return ReadHistory(cmd);
+    }
+
+    /// <summary>
+    /// The state of every document that existed at some point up to <paramref name="revision"/>: its last history row
+    /// at or before that revision (whose <see cref="HistoryRecord.After"/> is null when it was archived then).
+    /// </summary>
+    /// <param name="environmentId">The environment row.</param>
+    /// <param name="revision">The revision to reconstruct.</param>
+    /// <returns>One row per document.</returns>
+    public IReadOnlyList<HistoryRecord> GetStateAt(long environmentId, long revision)
+    {
+        using var c = OpenReader();
+        using var cmd = Command(c, """
+            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY kind, key ORDER BY revision DESC, seq DESC) AS n
+                FROM history WHERE env_id = $e AND revision <= $r)
+            WHERE n = 1
+            """);
+        cmd.Parameters.AddWithValue("$e", environmentId);
+        cmd.Parameters.AddWithValue("$r", revision);
+        return ReadHistory(cmd);
+    }
+
+    /// <summary>Audit rows for an environment (or all, when empty), newest first.</summary>
+    /// <param name="environment">Environment name, or empty for every row.</param>
+    /// <param name="limit">At most this many rows.</param>
+    /// <returns>The rows.</returns>
+    public IReadOnlyList<AuditRecord> GetAudit(string environment, int limit)
+    {
+        using var c = OpenReader();
+        using var cmd = Command(c, """
+            SELECT id, time, actor, action, environment, target, revision, detail FROM audit
+            WHERE ($env = '' OR environment = $env) ORDER BY id DESC LIMIT $limit
+            """);
+        cmd.Parameters.AddWithValue("$env", environment);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AuditRecord>();
+        while (r.Read())
+        {
+            list.Add(new AuditRecord(r.GetInt64(0), FromMs(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetString(7)));
+        }
+
+        return list;
+    }
+
+    private void InsertAudit(SqliteTransaction tx, AuditRecord audit)
+    {
+        using var cmd = Command(_writer, """
+            INSERT INTO audit (time, actor, action, environment, target, revision, detail)
+            VALUES ($t, $a, $ac, $e, $tg, $r, $d)
+            """, tx);
+        cmd.Parameters.AddWithValue("$t", audit.Time.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$a", audit.Actor);
+        cmd.Parameters.AddWithValue("$ac", audit.Action);
+        cmd.Parameters.AddWithValue("$e", audit.Environment);
+        cmd.Parameters.AddWithValue("$tg", audit.Target);
+        cmd.Parameters.AddWithValue("$r", audit.Revision);
+        cmd.Parameters.AddWithValue("$d", audit.Detail);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static List<HistoryRecord> ReadHistory(SqliteCommand cmd)
+    {
+        using var r = cmd.ExecuteReader();
+        var list = new List<HistoryRecord>();
+        while (r.Read())
+        {
+            list.Add(new HistoryRecord(
+                r.GetInt64(0), (DocumentKind)r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+                FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : (byte[])r.GetValue(7), r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
+                r.GetString(9), r.GetString(10)));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,76 @@
+namespace FlagKit.Server.Store;
+
+/// <summary>The schema migrations, in order; each runs once in its own transaction and is recorded in <c>schema_migrations</c>.</summary>
+internal static class StoreMigrations
+{
+    /// <summary>Every migration: version, description, SQL.</summary>
+    public static readonly (int Version, string Description, string Sql)[] All =
+    [
+        (1, "initial schema", """
+            CREATE TABLE environments (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                revision INTEGER NOT NULL,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE documents (
+                env_id INTEGER NOT NULL REFERENCES environments(id),
+                kind INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                json BLOB NOT NULL,
+                version INTEGER NOT NULL,
+                revision INTEGER NOT NULL,
+                archived INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                updated_by TEXT NOT NULL,
+                PRIMARY KEY (env_id, kind, key));
+            CREATE TABLE history (
+                env_id INTEGER NOT NULL REFERENCES environments(id),
+                revision INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                kind INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                action TEXT NOT NULL,
+                author TEXT NOT NULL,
+                comment TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                before_json BLOB,
+                after_json BLOB,
+                summary TEXT NOT NULL,
+                PRIMARY KEY (env_id, revision, seq));
+            CREATE INDEX history_by_key ON history (env_id, kind, key, revision);
+            CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+                BEGIN SELECT RAISE(ABORT, 'history rows are immutable'); END;
+            CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+                BEGIN SELECT RAISE(ABORT, 'history rows are immutable'); END;
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                time INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                target TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                detail TEXT NOT NULL);
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role INTEGER NOT NULL,
+                environment TEXT,
+                hash BLOB NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER);
+            CREATE TABLE idempotency (
+                env_id INTEGER NOT NULL,
+                idem_key TEXT NOT NULL,
+                request_hash BLOB NOT NULL,
+                response BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (env_id, idem_key));
+            CREATE INDEX idempotency_by_time ON idempotency (created_at);
+            """),
+        (2, "history.operation: what each write was, in words", """
+            ALTER TABLE history ADD COLUMN operation TEXT NOT NULL DEFAULT '';
+            """),
+    ];
+}
