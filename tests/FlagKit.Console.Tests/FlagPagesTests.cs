@@ -70,7 +70,7 @@ public sealed class FlagPagesTests : ConsoleBrowserFixture
         await Page.GotoAsync("/console/flags?env=production&tag=payments&state=killed");
         await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "list-payments-fallback" })).ToBeVisibleAsync();
         await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "list-checkout-v2" })).ToHaveCountAsync(0);
-        await Expect(Page.GetByLabel("Tag")).ToHaveValueAsync("payments");
+        await Expect(Page.GetByLabel("Tag", new() { Exact = true })).ToHaveValueAsync("payments");
     }
 
     [Test]
@@ -91,7 +91,7 @@ public sealed class FlagPagesTests : ConsoleBrowserFixture
     [Test]
     public async Task FlagPage_RawJson_IsOneClickAway()
     {
-        await SignInAsync(TestFlagServer.AdminKey);
+        await SignInAsync(ViewerKey);
         await Page.GotoAsync("/console/flags/list-rules?env=production");
         var raw = Page.GetByText("\"staff-split\"");
         await Expect(raw).Not.ToBeVisibleAsync();

@@ -6,7 +6,9 @@ namespace FlagKit.Server.WebConsole;
 
 /// <summary>
 /// Runs a console write through the admin service's own RPC method (<see cref="FlagAdminService"/>), as the signed-in
-/// key: same validation, compiler, idempotency, expected revision, commit, history and audit as a CLI write.
+/// key: same validation, compiler, idempotency, expected revision, commit, history and audit as a CLI write. Refusals
+/// come as <see cref="Writes.WriteRefusedException"/> (the domain's) or <see cref="RpcException"/> (the service's own
+/// checks); both are shown in their own words.
 /// </summary>
 internal static class ConsoleWrites
 {
@@ -23,6 +25,14 @@ internal static class ConsoleWrites
         try
         {
             return new ConsoleWriteResult(await call(service, context).ConfigureAwait(false), null, false);
+        }
+        catch (Writes.WriteRefusedException e) when (e.Refusal != Writes.WriteRefusal.Unavailable)
+        {
+            return new ConsoleWriteResult(null, e.Message, e.Refusal == Writes.WriteRefusal.Conflict && e.Message.StartsWith("Stale write", StringComparison.Ordinal));
+        }
+        catch (Writes.WriteRefusedException e)
+        {
+            return new ConsoleWriteResult(null, $"The write did not go through: {e.Message}", false);
         }
         catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled))
         {

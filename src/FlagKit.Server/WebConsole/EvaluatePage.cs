@@ -64,6 +64,10 @@ internal static class EvaluatePage
         {
             return ConsoleLayout.Message(e.Message, error: true);
         }
+        catch (WriteRefusedException e)
+        {
+            return ConsoleLayout.Message($"Environment '{state.Name}' does not compile: {e.Message}", error: true);
+        }
 
         var rule = result.RuleId is null ? "none" : $"{result.RuleId}: {result.RuleConditions}";
         return Html.Of($"""

@@ -35,6 +35,10 @@ internal static class FlagControls
         {
             preview = "No preview: " + e.Status.Detail;
         }
+        catch (WriteRefusedException e)
+        {
+            preview = "No preview: " + e.Message;
+        }
 
         var toggle = flag.On
             ? Html.Of($"""<button type="submit" name="change" value="disable">Disable {key} in {env}</button>""")

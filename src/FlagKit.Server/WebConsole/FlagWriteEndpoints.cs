@@ -208,7 +208,7 @@ internal static class FlagWriteEndpoints
             var served = ConsoleSimulation.RolloutPreview(state, key, percent.Value);
             return Results.Json(new RolloutPreviewJson(percent.Value, served, ConsoleSimulation.SampleAccounts, ConsoleSimulation.PreviewText(served)), ConsoleJsonContext.Default.RolloutPreviewJson);
         }
-        catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or WriteRefusedException)
         {
             return Results.Json(new RolloutPreviewJson(percent.Value, 0, 0, "No preview: " + (e is Grpc.Core.RpcException r ? r.Status.Detail : e.Message)), ConsoleJsonContext.Default.RolloutPreviewJson);
         }
