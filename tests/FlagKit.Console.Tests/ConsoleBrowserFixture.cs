@@ -128,7 +128,8 @@ public abstract class ConsoleBrowserFixture
     {
         var directory = Path.Combine(TestContext.CurrentContext.WorkDirectory, "screenshots");
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{TestContext.CurrentContext.Test.Name}-{name}.png");
+        var test = string.Concat(TestContext.CurrentContext.Test.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        var path = Path.Combine(directory, $"{test}-{name}.png");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         TestContext.AddTestAttachment(path, name);
         return path;
