@@ -85,6 +85,9 @@ public sealed class SignInTests : ConsoleBrowserFixture
     [TestCase("/console/flags")]
     [TestCase("/console/flags/anything?env=production")]
     [TestCase("/console/environments")]
+    [TestCase("/console/instances?env=production")]
+    [TestCase("/console/evaluate?env=production")]
+    [TestCase("/console/flags/anything/history?env=production")]
     public async Task Get_WithoutSession_RedirectsToSignInWithNoData(string path)
     {
         using var client = RawClient();
@@ -95,12 +98,25 @@ public sealed class SignInTests : ConsoleBrowserFixture
         Assert.That(response.Headers.Location!.AbsolutePath, Is.EqualTo("/console/sign-in"));
     }
 
-    [Test]
-    public async Task Post_WithoutSession_IsUnauthorized()
+    [TestCase("/console/sign-out")]
+    [TestCase("/console/flags/anything/state?env=production")]
+    [TestCase("/console/kill-tag?env=production")]
+    public async Task Post_WithoutSession_IsUnauthorized(string path)
     {
         using var client = RawClient();
 
-        using var response = await client.PostAsync("/console/sign-out", new FormUrlEncodedContent([]));
+        using var response = await client.PostAsync(path, new FormUrlEncodedContent([]));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [TestCase("/console/api/instances?env=production")]
+    [TestCase("/console/api/rollout-preview?env=production&key=x&percent=5")]
+    public async Task JsonEndpoints_WithoutSession_AreUnauthorized(string path)
+    {
+        using var client = RawClient();
+
+        using var response = await client.GetAsync(path);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }

@@ -184,6 +184,44 @@ public sealed class WriteTests : ConsoleBrowserFixture
         Assert.That(history.Entries.Select(e => e.Revision).Distinct().Count(), Is.EqualTo(1), "one write");
     }
 
+    [Test]
+    public async Task Write_WithoutAntiforgeryToken_IsRefusedAndNothingChanges()
+    {
+        var seen = (await PutFlagAsync(BoolFlag("w-csrf", 100))).Revision;
+        await SignInAsync(TestFlagServer.AdminKey);
+        var form = Page.Context.APIRequest.CreateFormData();
+        form.Set("change", "disable");
+        form.Set("seen", seen.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var response = await Page.Context.APIRequest.PostAsync("/console/flags/w-csrf/state?env=production", new() { Form = form });
+
+        Assert.That(response.Status, Is.EqualTo(400));
+        Assert.That(await FlagAsync("w-csrf"), Does.Contain("\"on\": true").Or.Contain("\"on\":true"));
+    }
+
+    [Test]
+    public async Task Kill_FromTheKeyboardOnly_Works()
+    {
+        await PutFlagAsync(BoolFlag("w-keys", 100));
+        await SignInAsync(TestFlagServer.AdminKey);
+        await Page.GotoAsync("/console/flags/w-keys?env=production");
+        var confirm = Page.GetByLabel("Type w-keys to confirm the kill");
+
+        // Tab from the top of the page until the confirmation field has the focus, then type and submit with Enter.
+        for (var i = 0; i < 40 && !await confirm.EvaluateAsync<bool>("e => e === document.activeElement"); i++)
+        {
+            await Page.Keyboard.PressAsync("Tab");
+        }
+
+        await Page.Keyboard.TypeAsync("w-keys");
+        await Page.Keyboard.PressAsync("Tab");
+        await Page.Keyboard.PressAsync("Tab");
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Kill w-keys in production" })).ToBeFocusedAsync();
+        await Page.Keyboard.PressAsync("Enter");
+
+        await Expect(Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Killed" })).ToBeVisibleAsync();
+    }
+
     private async Task<string> FlagAsync(string key) =>
         (await Server.Admin.GetFlagAsync(new GetDocumentRequest { Environment = Env, Key = key })).Json.ToStringUtf8();
 }
