@@ -137,6 +137,7 @@ public sealed class FlagPagesTests : ConsoleBrowserFixture
         await Page.GetByRole(AriaRole.Link, new() { Name = "Environments" }).ClickAsync();
 
         await Expect(Page.GetByRole(AriaRole.Row, new() { Name = "staging" })).ToContainTextAsync("0");
+        await ScreenshotAsync("environments");
         await Page.GetByRole(AriaRole.Link, new() { Name = "staging" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Flags in staging" })).ToBeVisibleAsync();
     }

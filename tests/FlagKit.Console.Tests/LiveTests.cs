@@ -66,6 +66,7 @@ public sealed class LiveTests : ConsoleBrowserFixture
         await Expect(answers.Nth(2)).ToHaveTextAsync("RuleMatch");
         await Expect(answers.Nth(3)).ToHaveTextAsync("eu: country is one of \"de\", \"fr\"");
         await Expect(Page).ToHaveURLAsync(new Regex("context=.*country"));
+        await ScreenshotAsync("evaluate");
 
         await Page.GetByLabel("Context (JSON)").FillAsync("""{"accountId": "acct-9", "country": "us"}""");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Evaluate" }).ClickAsync();

@@ -32,9 +32,19 @@ internal static class ConsoleSimulation
     {
         var edits = FlagEdits.SetRollout(state, new SetRolloutRequest { Environment = state.Name, Key = key, Percent = percent });
         var edited = edits.Single().Flag!;
-        var file = state.ToFile();
-        file.Flags = file.Flags.Select(f => f.Key == key ? edited : f).ToList();
-        var snapshot = DocumentCodec.Compile(file, state.Revision);
+        FlagSnapshot snapshot;
+        if (state.Snapshot is { } previous)
+        {
+            // Only the edited flag is compiled, against the environment's last snapshot (as a state change is).
+            snapshot = DocumentCodec.CompileChangedFlags(previous, [edited], state.Revision);
+        }
+        else
+        {
+            var file = state.ToFile();
+            file.Flags = file.Flags.Select(f => f.Key == key ? edited : f).ToList();
+            snapshot = DocumentCodec.Compile(file, state.Revision);
+        }
+
         if (!snapshot.TryGetFlag(key, out var compiled))
         {
             return 0;
@@ -66,7 +76,10 @@ internal static class ConsoleSimulation
     public static string PreviewText(int served) =>
         $"≈ {FlagText.Percent(Math.Round(served * 100.0 / SampleAccounts, 1))}: {Thousands(served)} of {Thousands(SampleAccounts)} sample accounts";
 
-    /// <summary>Evaluates one flag for one context with the environment's current content, as an SDK would.</summary>
+    /// <summary>
+    /// Evaluates one flag for one context with the environment's current content, as an SDK would: on the snapshot the
+    /// server compiled for SDKs at this revision (compiled here only when the state has none).
+    /// </summary>
     /// <param name="state">The environment.</param>
     /// <param name="key">The flag.</param>
     /// <param name="contextJson">A JSON object: attribute → string, number or boolean (<c>accountId</c> among them).</param>
@@ -75,7 +88,7 @@ internal static class ConsoleSimulation
     public static EvaluationResult Evaluate(EnvironmentState state, string key, string contextJson)
     {
         var context = ParseContext(contextJson);
-        var snapshot = DocumentCodec.Compile(state.ToFile(), state.Revision);
+        var snapshot = state.Snapshot ?? DocumentCodec.Compile(state.ToFile(), state.Revision);
         if (!snapshot.TryGetFlag(key, out var compiled))
         {
             return new EvaluationResult(null, null, EvaluationReason.FlagNotFound.ToString(), null, null);
