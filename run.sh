@@ -13,6 +13,7 @@ root=$(pwd)
 admin_key=${FLAGKIT_DEMO_ADMIN_KEY:-fk_admin_demo_0000000000000000000000}
 sdk_key=${FLAGKIT_DEMO_SDK_KEY:-fk_sdk_demo_production_00000000000000}
 server_url=http://127.0.0.1:5080
+console_url=http://127.0.0.1:5081/console
 service_url=http://127.0.0.1:5090
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -42,11 +43,13 @@ say "Starting the flag server on $server_url (store: ./data/flagkit.db)"
 mkdir -p data
 dotnet src/FlagKit.Server/bin/Release/net10.0/FlagKit.Server.dll \
   --FlagKit:Server:BootstrapAdminKey="$admin_key" \
+  --FlagKit:Server:HttpPort=5081 \
   --FlagKit:Server:BootstrapSdkKeys:production="$sdk_key" > data/server.log 2>&1 &
 pids+=($!)
 # The gRPC port speaks cleartext HTTP/2 only (h2c), so the probe needs prior knowledge.
 wait_http "$server_url/healthz" "the flag server" --http2-prior-knowledge
 echo "server is healthy (log: data/server.log)"
+echo "web console: $console_url (sign in with the demo admin key from FLAGKIT_DEMO_ADMIN_KEY / this script)"
 
 # The `flagkit` tool as a user installs it: from the local feed, into ./artifacts/tools.
 flagkit() { FLAGKIT_URL=$server_url FLAGKIT_KEY=$admin_key FLAGKIT_ENV=production "$root/artifacts/tools/flagkit" "$@"; }
@@ -88,3 +91,4 @@ say "The service logged every flip as it happened (data/service.log):"
 grep -A1 "FlagChangeLogger" data/service.log | grep -v "^--" | tail -n 12 || true
 
 say "Done. The server's data stays in ./data; run ./run.sh again, or 'dotnet run --project src/FlagKit.Server' on its own."
+echo "The web console was at $console_url while this ran (docs/console.md)."

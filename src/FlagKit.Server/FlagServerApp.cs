@@ -2,6 +2,7 @@ using System.Net;
 using FlagKit.Server.Admin;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
@@ -77,6 +78,10 @@ internal static class FlagServerApp
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagSyncService>, SyncMethodProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<FlagAdminService>, StrictAdminMethodProvider>());
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        if (options.Console)
+        {
+            ConsoleRegistration.AddConsole(services, options);
+        }
 
         configure?.Invoke(builder);
 
@@ -92,6 +97,10 @@ internal static class FlagServerApp
         app.MapGrpcService<FlagSyncService>();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz");
+        if (options.Console)
+        {
+            ConsoleRegistration.MapConsole(app);
+        }
 
         if (cleartextOnNetwork)
         {

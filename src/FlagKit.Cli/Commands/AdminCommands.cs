@@ -78,11 +78,11 @@ internal static class AdminCommands
         var name = new Argument<string>("name") { Description = "A name saying who uses the key (e.g. checkout-service-prod)" };
         var role = new Option<string>("--role")
         {
-            Description = "sdk: reads one environment (the --env one) over the sync stream; admin: uses this admin API",
+            Description = "sdk: reads one environment (the --env one) over the sync stream; admin: uses this admin API; viewer: reads the web console only",
             DefaultValueFactory = _ => "sdk",
-            HelpName = "sdk|admin",
+            HelpName = "sdk|admin|viewer",
         };
-        role.AcceptOnlyFromAmong("sdk", "admin");
+        role.AcceptOnlyFromAmong("sdk", "admin", "viewer");
         var create = new Command("create", "Create an API key; its secret is printed once") { name, role };
         CommandAction.Set(create, async context =>
         {
@@ -90,7 +90,7 @@ internal static class AdminCommands
             var request = new CreateApiKeyRequest
             {
                 Name = context.Value(name),
-                Role = isSdk ? ApiKeyRole.Sdk : ApiKeyRole.Admin,
+                Role = context.Value(role) switch { "sdk" => ApiKeyRole.Sdk, "viewer" => ApiKeyRole.Viewer, _ => ApiKeyRole.Admin },
                 Environment = isSdk ? context.Environment : "",
             };
             var response = await context.CallAsync((admin, call) => admin.CreateApiKeyAsync(request, call));
@@ -135,7 +135,7 @@ internal static class AdminCommands
     private static ApiKeyJson ToJson(ApiKeyInfo k) => new(
         k.Id,
         k.Name,
-        k.Role switch { ApiKeyRole.Sdk => "sdk", ApiKeyRole.Admin => "admin", _ => "unknown" },
+        k.Role switch { ApiKeyRole.Sdk => "sdk", ApiKeyRole.Admin => "admin", ApiKeyRole.Viewer => "viewer", _ => "unknown" },
         k.Environment.Length == 0 ? null : k.Environment,
         Format.Instant(k.CreatedAt),
         k.Revoked,

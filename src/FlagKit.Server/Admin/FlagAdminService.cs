@@ -280,15 +280,15 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
             case ApiKeyRole.Sdk:
                 environment = _catalog.Get(request.Environment).Name;
                 break;
-            case ApiKeyRole.Admin:
+            case ApiKeyRole.Admin or ApiKeyRole.Viewer:
                 if (!string.IsNullOrEmpty(request.Environment))
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, "Admin keys are not bound to an environment; leave it empty."));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "Admin and viewer keys are not bound to an environment; leave it empty."));
                 }
 
                 break;
             default:
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "The role is required (sdk or admin)."));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "The role is required (sdk, admin or viewer)."));
         }
 
         var (key, secret) = _keys.Create(request.Name, request.Role, environment, ApiKeyInterceptor.GetCaller(context).Actor);

@@ -39,6 +39,14 @@ internal sealed class ApiKeyInterceptor : Interceptor
             ? identity
             : throw new RpcException(new Status(StatusCode.Unauthenticated, "The call was not authenticated."));
 
+    /// <summary>
+    /// Attaches a caller authenticated elsewhere (the web console's session) to a call context, so that the admin
+    /// service's own methods run for it exactly as for a gRPC call with that key.
+    /// </summary>
+    /// <param name="context">The call context.</param>
+    /// <param name="caller">The caller.</param>
+    public static void SetCaller(ServerCallContext context, CallerIdentity caller) => context.UserState[IdentityKey] = caller;
+
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -96,7 +104,7 @@ internal sealed class ApiKeyInterceptor : Interceptor
         if (method.StartsWith("/flagkit.v1.FlagAdmin/", StringComparison.Ordinal) && key.Role != ApiKeyRole.Admin)
         {
             _logger.LogWarning("Refused {Method} for key {KeyId}: not an admin key", method, key.Id);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Key {key.Id} is an SDK key; the admin API needs an admin key."));
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Key {key.Id} is {(key.Role == ApiKeyRole.Viewer ? "a viewer key (web console only)" : "an SDK key")}; the admin API needs an admin key."));
         }
 
         var user = context.RequestHeaders.GetValue(ActorHeader);
@@ -109,7 +117,7 @@ internal sealed class ApiKeyInterceptor : Interceptor
         var actor = string.IsNullOrWhiteSpace(user)
             ? key.Name
             : $"{Sanitize(user)} (key {key.Name})";
-        context.UserState[IdentityKey] = new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor, revoked);
+        SetCaller(context, new CallerIdentity(key.Id, key.Name, key.Role, key.Environment, actor, revoked));
     }
 
     private static string Sanitize(string user)

@@ -69,6 +69,11 @@ internal sealed class ApiKeyRegistry
         return false;
     }
 
+    /// <summary>The live key with a public id (the console checks its session's key on every request).</summary>
+    /// <param name="id">The key id.</param>
+    /// <returns>The key, or null when no live key has that id (revoked or unknown).</returns>
+    public ApiKeyRecord? FindLive(string id) => _byHash.Values.FirstOrDefault(k => k.Record.Id == id)?.Record;
+
     /// <summary>Every key, revoked ones included, oldest first.</summary>
     /// <returns>The keys (hashes only; prefixes shortened to what may be shown).</returns>
     public IReadOnlyList<ApiKeyRecord> List() => _db.LoadApiKeys().Select(Shown).ToList();
@@ -167,7 +172,7 @@ internal sealed class ApiKeyRegistry
         }
     }
 
-    private static string RoleName(ApiKeyRole role) => role == ApiKeyRole.Admin ? "admin" : "sdk";
+    private static string RoleName(ApiKeyRole role) => role switch { ApiKeyRole.Admin => "admin", ApiKeyRole.Viewer => "viewer", _ => "sdk" };
 
     /// <summary>A key stored by an older server may carry a longer prefix: show only what <see cref="ApiKeySecret.Prefix"/> keeps.</summary>
     private static ApiKeyRecord Shown(ApiKeyRecord key) => key with { Prefix = ApiKeySecret.Prefix(key.Prefix) };

@@ -14,7 +14,7 @@ internal static class ApiKeySecret
     /// <summary>How many characters of the secret itself (after a role prefix) are kept to recognise a key.</summary>
     public const int ShownCharacters = 4;
 
-    private static readonly string[] RolePrefixes = ["fk_admin_", "fk_sdk_"];
+    private static readonly string[] RolePrefixes = ["fk_admin_", "fk_sdk_", "fk_viewer_"];
 
     /// <summary>Creates a new secret for a role.</summary>
     /// <param name="role">SDK or admin.</param>
@@ -23,7 +23,7 @@ internal static class ApiKeySecret
     {
         var bytes = RandomNumberGenerator.GetBytes(32);
         var body = Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return (role == ApiKeyRole.Admin ? "fk_admin_" : "fk_sdk_") + body;
+        return role switch { ApiKeyRole.Admin => "fk_admin_", ApiKeyRole.Viewer => "fk_viewer_", _ => "fk_sdk_" } + body;
     }
 
     /// <summary>A new public key id.</summary>

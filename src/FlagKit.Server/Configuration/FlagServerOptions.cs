@@ -21,6 +21,15 @@ internal sealed class FlagServerOptions
     /// </summary>
     public int? HttpPort { get; set; }
 
+    /// <summary>
+    /// Serve the web console (<c>/console</c>) on the ports that speak HTTP/1.1 (<see cref="HttpPort"/>, or the TLS
+    /// port). On by default; it needs an admin or viewer key to sign in.
+    /// </summary>
+    public bool Console { get; set; } = true;
+
+    /// <summary>How long a console session lasts from sign-in (absolute: it is not extended by use).</summary>
+    public TimeSpan ConsoleSessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
     /// <summary>The SQLite file. A relative path is resolved against the working directory.</summary>
     public string DataPath { get; set; } = Path.Combine("data", "flagkit.db");
 
@@ -115,6 +124,7 @@ internal sealed class FlagServerOptions
         Require(MaxSyncRequestBytes >= 4096, nameof(MaxSyncRequestBytes), "must be at least 4096");
         Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");
         Require(MaxDocumentBytes >= 1024 && MaxDocumentBytes <= BatchChunkBytes, nameof(MaxDocumentBytes), "must be 1024..BatchChunkBytes");
+        Require(ConsoleSessionLifetime >= TimeSpan.FromMinutes(1) && ConsoleSessionLifetime <= TimeSpan.FromDays(7), nameof(ConsoleSessionLifetime), "must be 1 minute..7 days");
         Require(MaxFlagsPerEnvironment >= 1, nameof(MaxFlagsPerEnvironment), "must be at least 1");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
         Require(BootstrapAdminKey is null || BootstrapAdminKey.Length >= 24, nameof(BootstrapAdminKey), "must be at least 24 characters");

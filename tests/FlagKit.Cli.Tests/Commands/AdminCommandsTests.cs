@@ -50,6 +50,23 @@ public sealed class AdminCommandsTests
     }
 
     [Test]
+    public async Task Keys_CreateViewerKey_IsListedAsViewerAndRefusedByTheAdminApi()
+    {
+        var env = await TestEnvironment.CreateAsync();
+
+        var create = await env.RunAsync("keys", "create", "viewer-" + env.Name, "--role", "viewer", "--json");
+        var created = create.Json();
+        var secret = created.GetProperty("secret").GetString()!;
+        var refused = await env.RunWithKeyAsync(secret, "list");
+
+        Assert.That(create.ExitCode, Is.EqualTo(0), create.ToString);
+        Assert.That(created.GetProperty("key").GetProperty("role").GetString(), Is.EqualTo("viewer"));
+        Assert.That(secret, Does.StartWith("fk_viewer_"));
+        Assert.That(refused.ExitCode, Is.Not.EqualTo(0), refused.ToString);
+        Assert.That(refused.ToString(), Does.Contain("viewer key"));
+    }
+
+    [Test]
     public async Task Keys_CreateSdkKey_ReadsOnlyItsEnvironmentAndIsRefusedByTheAdminApi()
     {
         var env = await TestEnvironment.CreateAsync();
