@@ -41,6 +41,7 @@ internal static class FlagServerApp
         var cleartextOnNetwork = false;
         if (!builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
+            RefuseUrls(builder.Configuration);
             var address = ListenAddress(options);
             cleartextOnNetwork = RefuseCleartextOnNetwork(options, address);
             builder.WebHost.ConfigureKestrel(kestrel => ConfigureEndpoints(kestrel, options, address));
@@ -111,6 +112,19 @@ internal static class FlagServerApp
 
         app.Services.GetRequiredService<ServerBootstrap>().Run();
         return app;
+    }
+
+    // ASP.NET Core's --urls / ASPNETCORE_URLS would be overridden by the endpoints below (with only a log warning), so a
+    // server an operator meant to move would quietly stay where it was: refuse, and say what to set instead.
+    private static void RefuseUrls(IConfiguration configuration)
+    {
+        if (configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls)
+        {
+            throw new InvalidOperationException(
+                $"--urls / ASPNETCORE_URLS ('{urls}') is not how the FlagKit server is bound: it listens on {FlagServerOptions.SectionName}:Host, " +
+                $"{FlagServerOptions.SectionName}:Port (gRPC, HTTP/2) and {FlagServerOptions.SectionName}:HttpPort (HTTP/1.1: health, metrics, console). " +
+                $"Set those (e.g. --{FlagServerOptions.SectionName}:Port=5080), or configure Kestrel:Endpoints for full control, and remove the URLs.");
+        }
     }
 
     private static IPAddress ListenAddress(FlagServerOptions options) => options.Host switch

@@ -3,7 +3,6 @@ using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Store;
-using Grpc.Core;
 
 namespace FlagKit.Server.Writes;
 
@@ -23,7 +22,7 @@ internal static class FlagEdits
     /// <param name="actor">Who writes (recorded with a kill).</param>
     /// <param name="now">When (recorded with a kill).</param>
     /// <returns>The edits.</returns>
-    /// <exception cref="RpcException">INVALID_ARGUMENT or NOT_FOUND.</exception>
+    /// <exception cref="WriteRefusedException">Invalid or NotFound (the admin service maps it to INVALID_ARGUMENT or NOT_FOUND).</exception>
     public static IReadOnlyList<DocumentEdit> SetState(EnvironmentState state, SetFlagStateRequest request, string actor, DateTimeOffset now)
     {
         var source = StateSource(request);
@@ -95,9 +94,9 @@ internal static class FlagEdits
             : state.LiveFlags.Where(e => HeldBy(e.Flag!, source)).ToList();
         if (targets.Count == 0)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, string.IsNullOrEmpty(request.Tag)
+            throw WriteRefusedException.NotFound(string.IsNullOrEmpty(request.Tag)
                 ? $"No live flag in environment '{state.Name}' is killed by incident '{request.Incident}'."
-                : $"No live flag in environment '{state.Name}' carries the tag '{request.Tag}'."));
+                : $"No live flag in environment '{state.Name}' carries the tag '{request.Tag}'.");
         }
 
         return targets;

@@ -1,6 +1,5 @@
 using FlagKit.Compilation;
 using FlagKit.Documents;
-using Grpc.Core;
 
 namespace FlagKit.Server.Writes;
 
@@ -16,7 +15,7 @@ internal static class KillEdits
     /// <param name="by">Who kills.</param>
     /// <param name="reason">Why (the write's comment; may be empty).</param>
     /// <param name="at">When (server clock).</param>
-    /// <exception cref="RpcException">INVALID_ARGUMENT when the flag already has the most sources allowed.</exception>
+    /// <exception cref="WriteRefusedException">Invalid (INVALID_ARGUMENT) when the flag already has the most sources allowed.</exception>
     public static void Add(FlagDocument flag, string source, string by, string reason, DateTimeOffset at)
     {
         var kills = KillSources.Effective(flag).ToList();
@@ -24,8 +23,8 @@ internal static class KillEdits
         {
             if (kills.Count >= KillSources.MaxSources)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"Flag '{flag.Key}' already has {kills.Count} kill sources (the limit); lift some before adding '{source}'."));
+                throw WriteRefusedException.Invalid(
+                    $"Flag '{flag.Key}' already has {kills.Count} kill sources (the limit); lift some before adding '{source}'.");
             }
 
             kills.Add(new KillDocument

@@ -14,6 +14,50 @@ namespace FlagKit.Reliability.Tests.Intruders;
 public sealed class CleartextBindTests
 {
     [Test]
+    public async Task AspNetCoreUrls_GivenToTheServer_ExitsNonZeroSayingWhatToSetInstead()
+    {
+        string directory = Directory.CreateTempSubdirectory("flagkit-urls-").FullName;
+        try
+        {
+            var start = new ProcessStartInfo(DotnetHost())
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll"));
+            start.ArgumentList.Add("--urls=http://127.0.0.1:0");
+            start.ArgumentList.Add("--FlagKit:Server:Port=0");
+            start.ArgumentList.Add("--FlagKit:Server:DataPath=" + Path.Combine(directory, "flagkit.db"));
+            start.ArgumentList.Add("--FlagKit:Server:BootstrapAdminKey=" + TestFlagServer.AdminKey);
+            using var process = Process.Start(start)!;
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"the server ignored --urls and kept running:\n{await stdout}");
+            }
+
+            string output = await stderr + await stdout;
+            TestContext.Out.WriteLine($"exit code {process.ExitCode.ToString(CultureInfo.InvariantCulture)}:\n{output}");
+            Assert.That(process.ExitCode, Is.Not.Zero);
+            Assert.That(output, Does.Contain("--urls").And.Contain("FlagKit:Server:Port").And.Contain("Kestrel:Endpoints"));
+            Assert.That(output, Does.Not.Contain("   at "), "a plain message, not a stack trace");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task NonLoopbackBind_WithoutTls_ExitsNonZeroNamingTheSetting()
     {
         string directory = Directory.CreateTempSubdirectory("flagkit-bind-").FullName;
