@@ -31,5 +31,14 @@ internal sealed class StrictAdminMethodProvider : IServiceMethodProvider<FlagAdm
             var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, StrictDecoding.Wrap(method.RequestMarshaller), method.ResponseMarshaller);
             context.AddUnaryMethod(strict, [EndpointMarker], invoker);
         }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.ServerStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var target = typeof(FlagAdminService).GetMethod(method.Name, BindingFlags.Public | BindingFlags.Instance, [typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)])
+                ?? throw new InvalidOperationException($"FlagAdminService has no method {method.Name}.");
+            var invoker = target.CreateDelegate<Grpc.AspNetCore.Server.Model.ServerStreamingServerMethod<FlagAdminService, TRequest, TResponse>>();
+            var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, StrictDecoding.Wrap(method.RequestMarshaller), method.ResponseMarshaller);
+            context.AddServerStreamingMethod(strict, [EndpointMarker], invoker);
+        }
     }
 }
