@@ -41,7 +41,7 @@ public sealed class PostgresConcurrencyTests
     }
 
     [Test]
-    public async Task Commit_ConcurrentDuplicateIdempotencyKeyInTwoEnvironmentsAndOne_OneAnswerPerEnvironment()
+    public async Task Commit_DuplicateKeyFromSecondReplica_RefusedWithFirstAnswer()
     {
         var cs = PostgresSetUp.Cluster.CreateDatabase("idem");
         using var a = PostgresFlagStore.Open(cs, T0);

@@ -10,7 +10,12 @@ public sealed class PostgresSetUp
     public static PostgresCluster Cluster => s_cluster ?? throw new InvalidOperationException("The PostgreSQL test cluster is not running.");
 
     [OneTimeSetUp]
-    public void StartCluster() => s_cluster = PostgresCluster.Start();
+    public void StartCluster()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        s_cluster = PostgresCluster.Start();
+        TestContext.Progress.WriteLine($"PostgreSQL test cluster on 127.0.0.1:{s_cluster.Port} started in {clock.ElapsedMilliseconds} ms");
+    }
 
     [OneTimeTearDown]
     public void StopCluster()
