@@ -40,5 +40,12 @@ internal sealed class StrictAdminMethodProvider : IServiceMethodProvider<FlagAdm
             var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, StrictDecoding.Wrap(method.RequestMarshaller), method.ResponseMarshaller);
             context.AddServerStreamingMethod(strict, [EndpointMarker], invoker);
         }
+
+        // FlagAdmin has no client-streaming or duplex methods; one added later fails here, at start-up, by name.
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+            throw new InvalidOperationException($"FlagAdmin.{method.Name} is client-streaming: bind it with strict decoding in StrictAdminMethodProvider.");
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, Grpc.Core.DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+            throw new InvalidOperationException($"FlagAdmin.{method.Name} is duplex: bind it with strict decoding in StrictAdminMethodProvider.");
     }
 }
