@@ -56,7 +56,7 @@ internal static class FlagServerApp
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => FlagDatabase.Open(options.DataPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddFlagStore(options);
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyInterceptor>();
         services.AddSingleton<RequestLimitsInterceptor>();

@@ -24,7 +24,7 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     private const int MaxLimit = 1000;
 
     private readonly EnvironmentCatalog _catalog;
-    private readonly FlagDatabase _db;
+    private readonly IHistoryStore _db;
     private readonly ApiKeyRegistry _keys;
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -39,7 +39,7 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
     /// <param name="instances">Connected SDK instances.</param>
     /// <param name="options">Limits (message and document sizes).</param>
     /// <param name="time">The clock (the time recorded with a kill).</param>
-    public FlagAdminService(EnvironmentCatalog catalog, FlagDatabase db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time)
+    public FlagAdminService(EnvironmentCatalog catalog, IHistoryStore db, ApiKeyRegistry keys, HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time)
     {
         _options = options.Value;
         _time = time;

@@ -17,7 +17,7 @@ namespace FlagKit.Server.Auth;
 /// <remarks>Thread safety: all members are safe to call concurrently.</remarks>
 internal sealed class ApiKeyRegistry
 {
-    private readonly FlagDatabase _db;
+    private readonly IApiKeyStore _db;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, LiveKey> _byHash = new(StringComparer.Ordinal);
     private readonly Lock _changeLock = new();
@@ -25,7 +25,7 @@ internal sealed class ApiKeyRegistry
     /// <summary>Loads the live keys.</summary>
     /// <param name="db">The store.</param>
     /// <param name="time">The clock.</param>
-    public ApiKeyRegistry(FlagDatabase db, TimeProvider time)
+    public ApiKeyRegistry(IApiKeyStore db, TimeProvider time)
     {
         _db = db;
         _time = time;

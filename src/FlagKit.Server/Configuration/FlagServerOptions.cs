@@ -1,3 +1,5 @@
+using FlagKit.Server.Store;
+
 namespace FlagKit.Server.Configuration;
 
 /// <summary>
@@ -32,6 +34,18 @@ internal sealed class FlagServerOptions
 
     /// <summary>The SQLite file. A relative path is resolved against the working directory.</summary>
     public string DataPath { get; set; } = Path.Combine("data", "flagkit.db");
+
+    /// <summary>
+    /// The store: <c>sqlite</c> (default: the file at <see cref="DataPath"/>) or <c>postgres</c> (the database at
+    /// <see cref="PostgresConnectionString"/>).
+    /// </summary>
+    public string Store { get; set; } = StoreKinds.Sqlite;
+
+    /// <summary>
+    /// The Npgsql connection string used when <see cref="Store"/> is <c>postgres</c>. Unset: taken from the
+    /// environment variable <c>FLAGKIT_POSTGRES</c> (keeps the password out of configuration files).
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>PFX certificate file; when set the gRPC port speaks TLS (HTTP/2 and HTTP/1.1 over ALPN).</summary>
     public string? CertificatePath { get; set; }
@@ -100,6 +114,13 @@ internal sealed class FlagServerOptions
     /// <summary>Identifies this server in Welcome; a random id per process when unset.</summary>
     public string? ServerId { get; set; }
 
+    /// <summary>The PostgreSQL connection string: <see cref="PostgresConnectionString"/>, else <c>FLAGKIT_POSTGRES</c>.</summary>
+    /// <returns>The connection string, or null when neither is set.</returns>
+    public string? ResolvePostgresConnectionString() =>
+        string.IsNullOrWhiteSpace(PostgresConnectionString)
+            ? Environment.GetEnvironmentVariable(StoreKinds.PostgresEnvironmentVariable)
+            : PostgresConnectionString;
+
     /// <summary>Checks the options and throws a message naming the bad setting.</summary>
     /// <exception cref="InvalidOperationException">A setting is out of range.</exception>
     public void Validate()
@@ -115,6 +136,11 @@ internal sealed class FlagServerOptions
         Require(Port is >= 0 and <= 65535, nameof(Port), "must be 0..65535");
         Require(HttpPort is null or (>= 0 and <= 65535), nameof(HttpPort), "must be 0..65535");
         Require(!string.IsNullOrWhiteSpace(DataPath), nameof(DataPath), "must not be empty");
+        Require(StoreKinds.IsKnown(Store), nameof(Store), $"'{Store}' is not a store; use '{StoreKinds.Sqlite}' or '{StoreKinds.Postgres}'");
+        Require(
+            !StoreKinds.IsPostgres(Store) || !string.IsNullOrWhiteSpace(ResolvePostgresConnectionString()),
+            nameof(PostgresConnectionString),
+            $"must be set (or the environment variable {StoreKinds.PostgresEnvironmentVariable}) when Store is '{StoreKinds.Postgres}'");
         Require(HeartbeatInterval >= TimeSpan.FromMilliseconds(10), nameof(HeartbeatInterval), "must be at least 10ms");
         Require(HelloTimeout > TimeSpan.Zero, nameof(HelloTimeout), "must be positive");
         Require(SubscriberQueueCapacity >= 2, nameof(SubscriberQueueCapacity), "must be at least 2");

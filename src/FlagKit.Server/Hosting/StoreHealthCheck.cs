@@ -3,14 +3,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FlagKit.Server.Hosting;
 
-/// <summary>Healthy when the SQLite file answers a query.</summary>
+/// <summary>Healthy when the store answers a query.</summary>
 internal sealed class StoreHealthCheck : IHealthCheck
 {
-    private readonly FlagDatabase _db;
+    private readonly IFlagStore _db;
 
     /// <summary>Creates the check.</summary>
     /// <param name="db">The store.</param>
-    public StoreHealthCheck(FlagDatabase db) => _db = db;
+    public StoreHealthCheck(IFlagStore db) => _db = db;
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -19,7 +19,7 @@ internal sealed class StoreHealthCheck : IHealthCheck
         {
             return Task.FromResult(_db.Ping() ? HealthCheckResult.Healthy("store answers") : HealthCheckResult.Unhealthy("store gave a wrong answer"));
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("store does not answer", e));
         }

@@ -69,7 +69,8 @@ internal sealed partial class FlagDatabase
     /// </summary>
     /// <param name="batch">The write.</param>
     /// <param name="idempotencyCutoff">Idempotency keys older than this are forgotten.</param>
-    /// <exception cref="InvalidOperationException">The environment's revision is no longer <see cref="CommitBatch.FromRevision"/>.</exception>
+    /// <exception cref="RevisionConflictException">The environment's revision is no longer <see cref="CommitBatch.FromRevision"/>.</exception>
+    /// <exception cref="IdempotencyKeyTakenException">Another write stored an answer under the same key first.</exception>
     public void Commit(CommitBatch batch, DateTimeOffset idempotencyCutoff)
     {
         lock (_writeLock)
@@ -82,7 +83,7 @@ internal sealed partial class FlagDatabase
                 rev.Parameters.AddWithValue("$e", batch.EnvironmentId);
                 if (rev.ExecuteNonQuery() != 1)
                 {
-                    throw new InvalidOperationException($"Environment {batch.EnvironmentId} is no longer at revision {batch.FromRevision}.");
+                    throw new RevisionConflictException(batch.EnvironmentId, batch.FromRevision);
                 }
             }
 
@@ -145,15 +146,18 @@ internal sealed partial class FlagDatabase
             }
 
             InsertAudit(tx, batch.Audit);
-            if (batch.IdempotencyKey is { } idem && batch.Answer is { } answer)
-            {
-                InsertIdempotent(tx, batch.EnvironmentId, idem, answer, batch.Audit.Time);
-            }
 
+            // Expired keys go first, so a key past its retention is taken afresh rather than refused.
             using (var prune = Command(_writer, "DELETE FROM idempotency WHERE created_at < $cut", tx))
             {
                 prune.Parameters.AddWithValue("$cut", idempotencyCutoff.ToUnixTimeMilliseconds());
                 prune.ExecuteNonQuery();
+            }
+
+            if (batch.IdempotencyKey is { } idem && batch.Answer is { } answer && !InsertIdempotent(tx, batch.EnvironmentId, idem, answer, batch.Audit.Time))
+            {
+                tx.Rollback();
+                throw new IdempotencyKeyTakenException(idem, FindIdempotent(batch.EnvironmentId, idem)!);
             }
 
             tx.Commit();

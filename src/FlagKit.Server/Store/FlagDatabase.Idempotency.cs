@@ -16,7 +16,7 @@ internal sealed partial class FlagDatabase
         lock (_writeLock)
         {
             using var tx = _writer.BeginTransaction();
-            InsertIdempotent(tx, environmentId, key, answer, now);
+            _ = InsertIdempotent(tx, environmentId, key, answer, now);
             tx.Commit();
         }
     }
@@ -35,7 +35,7 @@ internal sealed partial class FlagDatabase
         return r.Read() ? new IdempotentAnswer((byte[])r.GetValue(0), (byte[])r.GetValue(1)) : null;
     }
 
-    private void InsertIdempotent(SqliteTransaction tx, long environmentId, string key, IdempotentAnswer answer, DateTimeOffset now)
+    private bool InsertIdempotent(SqliteTransaction tx, long environmentId, string key, IdempotentAnswer answer, DateTimeOffset now)
     {
         using var cmd = Command(_writer, """
             INSERT INTO idempotency (env_id, idem_key, request_hash, response, created_at) VALUES ($e, $k, $h, $r, $t)
@@ -46,6 +46,6 @@ internal sealed partial class FlagDatabase
         cmd.Parameters.AddWithValue("$h", answer.RequestHash);
         cmd.Parameters.AddWithValue("$r", answer.Response);
         cmd.Parameters.AddWithValue("$t", now.ToUnixTimeMilliseconds());
-        cmd.ExecuteNonQuery();
+        return cmd.ExecuteNonQuery() == 1;
     }
 }

@@ -16,7 +16,7 @@ namespace FlagKit.Server.Store;
 /// store: documents and commits (<c>FlagDatabase.Documents.cs</c>), history and audit, idempotent answers, API keys.</para>
 /// <para>Thread safety: all members are safe to call concurrently; writes are serialized internally.</para>
 /// </remarks>
-internal sealed partial class FlagDatabase : IDisposable
+internal sealed partial class FlagDatabase : IFlagStore
 {
     /// <summary>The schema version this server writes (the highest migration it knows).</summary>
     public static int CurrentSchemaVersion => StoreMigrations.All[^1].Version;
@@ -45,6 +45,9 @@ internal sealed partial class FlagDatabase : IDisposable
 
     /// <summary>The full path of the SQLite file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public string Location => Path;
 
     /// <summary>
     /// Opens (creating if needed) the SQLite file at <paramref name="path"/>, switches it to WAL and applies pending

@@ -72,5 +72,11 @@ internal static class StoreMigrations
         (2, "history.operation: what each write was, in words", """
             ALTER TABLE history ADD COLUMN operation TEXT NOT NULL DEFAULT '';
             """),
+        (3, "audit rows are immutable", """
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
+            """),
     ];
 }

@@ -7,7 +7,6 @@ using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace FlagKit.Server.Writes;
@@ -30,7 +29,7 @@ namespace FlagKit.Server.Writes;
 /// </remarks>
 internal sealed partial class EnvironmentCatalog
 {
-    private readonly FlagDatabase _db;
+    private readonly IFlagStore _db;
     private readonly HubRegistry _hubs;
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
@@ -47,7 +46,7 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
-    public EnvironmentCatalog(FlagDatabase db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger)
+    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger)
     {
         _db = db;
         _hubs = hubs;
@@ -258,10 +257,10 @@ internal sealed partial class EnvironmentCatalog
                     write.IdempotencyKey is null ? null : new IdempotentAnswer(write.Fingerprint, response.ToByteArray())),
                 write.Time - _options.IdempotencyRetention);
         }
-        catch (SqliteException e)
+        catch (System.Data.Common.DbException e)
         {
             _logger.LogError(e, "Commit of revision {Revision} of '{Environment}' failed", write.Next.Revision, state.Name);
-            throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not commit the write (SQLite error {e.SqliteErrorCode}); nothing was changed. Retry.");
+            throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not commit the write ({e.Message}); nothing was changed. Retry.");
         }
 
         // After the stored answer was taken (a replayed answer has no commit time of its own).

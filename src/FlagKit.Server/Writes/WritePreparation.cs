@@ -23,7 +23,7 @@ internal sealed class WritePreparation
 {
     private const int IdempotencyKeyMaxLength = 200;
 
-    private readonly FlagDatabase _db;
+    private readonly IIdempotencyStore _db;
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
 
@@ -31,7 +31,7 @@ internal sealed class WritePreparation
     /// <param name="db">The store (idempotent answers).</param>
     /// <param name="options">Limits.</param>
     /// <param name="time">The clock.</param>
-    public WritePreparation(FlagDatabase db, FlagServerOptions options, TimeProvider time)
+    public WritePreparation(IIdempotencyStore db, FlagServerOptions options, TimeProvider time)
     {
         _db = db;
         _options = options;

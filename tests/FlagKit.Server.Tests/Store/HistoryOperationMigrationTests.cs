@@ -24,7 +24,9 @@ public sealed class HistoryOperationMigrationTests
             // Make the file what a schema-1 server left: no operation column, one history row.
             Sql(path, $"""
                 ALTER TABLE history DROP COLUMN operation;
-                DELETE FROM schema_migrations WHERE version = 2;
+                DROP TRIGGER audit_no_update;
+                DROP TRIGGER audit_no_delete;
+                DELETE FROM schema_migrations WHERE version >= 2;
                 INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary)
                 VALUES ({envId}, 1, 0, 1, 'old', 'updated', 'ops', '', 0, NULL, x'7b7d', 'on: false → true');
                 """);
@@ -33,7 +35,7 @@ public sealed class HistoryOperationMigrationTests
             {
                 var rows = db.GetHistory(envId, null, 10, 0);
 
-                Assert.That(db.ReadSchemaVersion(), Is.EqualTo(2));
+                Assert.That(db.ReadSchemaVersion(), Is.EqualTo(FlagDatabase.CurrentSchemaVersion));
                 Assert.That(rows.Single().Key, Is.EqualTo("old"));
                 Assert.That(rows.Single().Operation, Is.Empty);
                 Assert.That(rows.Single().Summary, Is.EqualTo("on: false → true"));
