@@ -7,19 +7,19 @@ namespace FlagKit.Compilation;
 /// The flags of a snapshot being assembled: the previous snapshot's map plus the changes made to it, read as one.
 /// </summary>
 /// <remarks>
-/// A one-flag delta on 10 000 flags records one change and then builds the next map from the previous one with the
-/// hashes it already holds (<see cref="TextMap{TValue}.With"/>), instead of copying 10 000 entries into a
-/// dictionary and hashing them all again. A full build starts from the empty map.
+/// A one-flag delta on 10 000 flags records one change and then builds the next map from the previous one
+/// (<see cref="PagedTextMap{TValue}.With"/>): it copies the page table and the one page the flag is in, and shares
+/// the others. A full build starts from the empty map and builds every page once.
 /// </remarks>
 internal sealed class FlagMapBuilder
 {
-    private readonly TextMap<CompiledFlag> _base;
+    private readonly PagedTextMap<CompiledFlag> _base;
     private readonly Dictionary<string, CompiledFlag> _upserts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
 
-    public FlagMapBuilder(TextMap<CompiledFlag>? previous = null)
+    public FlagMapBuilder(PagedTextMap<CompiledFlag>? previous = null)
     {
-        _base = previous ?? TextMap<CompiledFlag>.Empty;
+        _base = previous ?? PagedTextMap<CompiledFlag>.Empty;
     }
 
     public CompiledFlag this[string key]
@@ -64,5 +64,5 @@ internal sealed class FlagMapBuilder
     }
 
     /// <summary>The map of every flag, previous and changed.</summary>
-    public TextMap<CompiledFlag> Build() => _base.With(_upserts, _removed);
+    public PagedTextMap<CompiledFlag> Build() => _base.Count == 0 ? PagedTextMap<CompiledFlag>.Create(_upserts) : _base.With(_upserts, _removed);
 }
