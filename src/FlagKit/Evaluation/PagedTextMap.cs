@@ -60,19 +60,32 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
     {
         var list = items as IReadOnlyCollection<KeyValuePair<string, TValue>> ?? [.. items];
         var pageCount = PageCountFor(list.Count);
-        var perPage = new List<Entry>?[pageCount];
-        foreach (var (key, value) in list)
+
+        // Two passes, no per-page list: hash each key once and count each page's entries, then lay every page out
+        // at its final size and fill it in the same order (so the first of a repeated key wins).
+        var hashes = new int[list.Count];
+        var sizes = new int[pageCount];
+        var n = 0;
+        foreach (var (key, _) in list)
         {
             ArgumentNullException.ThrowIfNull(key);
             var hash = TextHash.Of(key);
-            (perPage[PageOf(hash, pageCount)] ??= []).Add(new Entry(key, value, hash));
+            hashes[n++] = hash;
+            sizes[PageOf(hash, pageCount)]++;
         }
 
         var pages = new Entry[pageCount][];
-        var count = 0;
         for (var p = 0; p < pageCount; p++)
         {
-            pages[p] = perPage[p] is { } entries ? NewPage(CollectionsMarshal.AsSpan(entries), ref count) : EmptyPage;
+            pages[p] = sizes[p] == 0 ? EmptyPage : new Entry[SlotsFor(sizes[p])];
+        }
+
+        var count = 0;
+        n = 0;
+        foreach (var (key, value) in list)
+        {
+            var hash = hashes[n++];
+            count += Insert(pages[PageOf(hash, pageCount)], new Entry(key, value, hash)) ? 1 : 0;
         }
 
         return new PagedTextMap<TValue>(pages, count);
@@ -194,30 +207,44 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
     /// <summary>A page of <paramref name="items"/>: at most three quarters full. A repeated key keeps its first value.</summary>
     private static Entry[] NewPage(ReadOnlySpan<Entry> items, ref int count)
     {
+        var page = new Entry[SlotsFor(items.Length)];
+        foreach (ref readonly var item in items)
+        {
+            count += Insert(page, item) ? 1 : 0;
+        }
+
+        return page;
+    }
+
+    /// <summary>The slots of a page of <paramref name="entries"/>: a power of two, at most three quarters used, one free at least.</summary>
+    private static int SlotsFor(int entries)
+    {
         var size = 1;
-        while (size * 3 < items.Length * 4 + 1)
+        while (size * 3 < entries * 4 + 1)
         {
             size <<= 1;
         }
 
-        var page = new Entry[size];
-        var mask = size - 1;
-        foreach (ref readonly var item in items)
+        return size;
+    }
+
+    /// <summary>Puts <paramref name="item"/> in the first free slot of its probe sequence; false when its key is there already.</summary>
+    private static bool Insert(Entry[] page, in Entry item)
+    {
+        var mask = page.Length - 1;
+        var i = item.Hash & mask;
+        while (page[i].Key is { } taken)
         {
-            var i = item.Hash & mask;
-            while (page[i].Key is { } taken && !(page[i].Hash == item.Hash && string.Equals(taken, item.Key)))
+            if (page[i].Hash == item.Hash && string.Equals(taken, item.Key))
             {
-                i = (i + 1) & mask;
+                return false;
             }
 
-            if (page[i].Key is null)
-            {
-                page[i] = item;
-                count++;
-            }
+            i = (i + 1) & mask;
         }
 
-        return page;
+        page[i] = item;
+        return true;
     }
 
     /// <summary>
@@ -248,21 +275,13 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
         }
 
         count++;
-        var size = CountOf(page) + 1;
-        if (page.Length * 3 < size * 4 + 1)
+        if (SlotsFor(CountOf(page) + 1) > page.Length)
         {
             return Laid(page, except: -1, extra: new Entry(key, value!, hash));
         }
 
         copy = (Entry[])page.Clone();
-        var mask = copy.Length - 1;
-        var i = hash & mask;
-        while (copy[i].Key is not null)
-        {
-            i = (i + 1) & mask;
-        }
-
-        copy[i] = new Entry(key, value!, hash);
+        Insert(copy, new Entry(key, value!, hash));
         return copy;
     }
 
