@@ -35,14 +35,10 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
     private readonly Entry[][] _pages;
     private readonly int _count;
 
-    // 32 - log2(page count): a key's page is the top bits of its hash (the same as PageOf for a power of two).
-    private readonly int _shift;
-
     private PagedTextMap(Entry[][] pages, int count)
     {
         _pages = pages;
         _count = count;
-        _shift = 32 - System.Numerics.BitOperations.Log2((uint)pages.Length);
     }
 
     /// <summary>The map with no entries.</summary>
@@ -112,15 +108,13 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(string key, int hash, [MaybeNullWhen(false)] out TValue value)
     {
-        // No bounds checks: the page index is the hash's top bits (< page count, by _shift), and the slot index is
-        // masked by the page's own length minus one (a power of two).
-        var page = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), (nint)((ulong)(uint)hash >> _shift));
+        var pages = _pages;
+        var page = pages[PageOf(hash, pages.Length)];
         var mask = page.Length - 1;
-        ref var slots = ref MemoryMarshal.GetArrayDataReference(page);
         var i = hash & mask;
         while (true)
         {
-            ref readonly var entry = ref Unsafe.Add(ref slots, i);
+            ref readonly var entry = ref page[i];
             if (entry.Key is null)
             {
                 value = default;
