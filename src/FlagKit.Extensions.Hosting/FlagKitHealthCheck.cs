@@ -1,4 +1,3 @@
-using FlagKit.Sources;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FlagKit.DependencyInjection;
@@ -7,16 +6,16 @@ namespace FlagKit.DependencyInjection;
 /// Reports the <see cref="FlagClient"/>'s status: Ready = Healthy, Stale = Degraded, Starting or Failed = Unhealthy
 /// (or the registration's failure status), with the reason and the revision it serves.
 /// </summary>
-internal sealed class FlagKitHealthCheck(FlagClient client, FlagKitStatusMonitor monitor, FlagSource? source) : IHealthCheck
+internal sealed class FlagKitHealthCheck(FlagClient client) : IHealthCheck
 {
     /// <inheritdoc/>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         FlagClientStatus status = client.Status;
         FlagSnapshot snapshot = client.Snapshot;
-        string? reason = source is GrpcFlagSource grpc && grpc.LastReported is { Status: { } reported, Detail: var detail } && reported == status
-            ? detail
-            : monitor.Detail;
+        // The source's latest reason, also when the status stayed the same (e.g. still Starting, now because the
+        // server is unreachable): StatusChanged is raised only when the status changes.
+        string? reason = client.StatusDetail;
         var data = new Dictionary<string, object>
         {
             ["status"] = status.ToString(),

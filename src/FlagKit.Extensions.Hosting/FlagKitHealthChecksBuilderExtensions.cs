@@ -42,7 +42,7 @@ public static class FlagKitHealthChecksBuilderExtensions
     private static HealthCheckRegistration Registration(FlagKitRegistration client, string name, HealthStatus? failureStatus, IEnumerable<string>? tags) =>
         new(
             name,
-            services => new FlagKitHealthCheck(client.Resolve<FlagKit.FlagClient>(services), client.Resolve<FlagKitStatusMonitor>(services), client.ResolveOptional<FlagKit.Sources.FlagSource>(services)),
+            services => new FlagKitHealthCheck(client.Resolve<FlagKit.FlagClient>(services)),
             failureStatus,
             tags);
 }

@@ -58,6 +58,6 @@ internal sealed partial class FlagKitHostedService : IHostedService
         }
     }
 
-    [LoggerMessage(21, LogLevel.Warning, "FlagKit ({Client}) flags not from the server after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive")]
+    [LoggerMessage(FlagKitHostingLogEvents.NotReadyOnStart, LogLevel.Warning, "FlagKit ({Client}) flags not from the server after {Timeout} (status {Status}); the host starts anyway and flags apply as they arrive", EventName = nameof(FlagKitHostingLogEvents.NotReadyOnStart))]
     private static partial void NotReady(ILogger logger, string client, TimeSpan timeout, FlagClientStatus status);
 }

@@ -49,6 +49,13 @@ public sealed class FlagKitOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", Day)]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// When true, a usable disk cache (<see cref="CacheDirectory"/>) is served at once at start (status <c>Stale</c>)
+    /// while the first connection is still being made; the server's first batch then replaces it. When false
+    /// (default), the cache is served only once the first connection attempt fails or <see cref="StartTimeout"/> passes.
+    /// </summary>
+    public bool ServeCacheWhileConnecting { get; set; }
+
     /// <summary>How long a connection attempt may take to get the server's answer. Default 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", Day, MinimumIsExclusive = true)]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -57,9 +64,12 @@ public sealed class FlagKitOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", Day, MinimumIsExclusive = true)]
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Cap on any reconnect wait. Default 30 s.</summary>
+    /// <summary>
+    /// Cap on any reconnect wait. Default 1 s (the source's own default): a server that comes back is found within
+    /// this wait plus one connect. Raise it to spread a very large fleet's retries against a server down for long.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", Day, MinimumIsExclusive = true)]
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Wait between retries after the server refused this SDK (bad key, no common version). Default 60 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", Day, MinimumIsExclusive = true)]

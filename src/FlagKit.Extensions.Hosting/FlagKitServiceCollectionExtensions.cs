@@ -114,7 +114,6 @@ public static class FlagKitServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlagKitOptions>, FlagKitOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddKeyedSingleton<FlagKitStatusMonitor>(serviceKey);
         services.TryAddKeyedSingleton<FlagSource>(serviceKey, (provider, _) => CreateSource(provider, registration));
         services.TryAddKeyedSingleton<FlagClient>(serviceKey, (provider, _) => CreateClient(provider, registration));
         if (!services.Any(d => !d.IsKeyedService && d.ServiceType == typeof(FlagKitRegistration) && registration.Equals(d.ImplementationInstance)))
@@ -149,6 +148,7 @@ public static class FlagKitServiceCollectionExtensions
                 AppVersion = options.AppVersion,
                 CacheDirectory = options.CacheDirectory,
                 StartTimeout = options.StartTimeout,
+                ServeCacheWhileConnecting = options.ServeCacheWhileConnecting,
                 ConnectTimeout = options.ConnectTimeout,
                 ReconnectMinDelay = options.ReconnectMinDelay,
                 ReconnectMaxDelay = options.ReconnectMaxDelay,
@@ -171,7 +171,6 @@ public static class FlagKitServiceCollectionExtensions
                 // The source serves its disk cache at StartTimeout; the grace lets the client's start see it land.
                 StartTimeout = options.StartTimeout + StartGrace,
             });
-        registration.Resolve<FlagKitStatusMonitor>(services).Watch(client);
         FlagKitSourceFactory.Start(client, loggers);
         return client;
     }

@@ -37,6 +37,6 @@ internal static partial class FlagKitSourceFactory
             TaskScheduler.Default);
     }
 
-    [LoggerMessage(20, LogLevel.Error, "FlagKit client failed to start; it serves caller defaults until a source delivers flags")]
+    [LoggerMessage(FlagKitHostingLogEvents.ClientStartFailed, LogLevel.Error, "FlagKit client failed to start; it serves caller defaults until a source delivers flags", EventName = nameof(FlagKitHostingLogEvents.ClientStartFailed))]
     private static partial void StartFailed(ILogger logger, Exception exception);
 }

@@ -22,7 +22,7 @@ namespace FlagKit;
 /// caller's default, and the <c>...Details</c> getters say why.
 /// </para>
 /// </remarks>
-public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
+public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDisposable
 {
     private readonly FlagSource _source;
     private readonly FlagClientOptions _options;
@@ -34,6 +34,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     // and no lock (see Current).
     private FlagSnapshot _snapshot = FlagSnapshot.Empty;
     private int _status = (int)FlagClientStatus.Starting;
+    private volatile string? _statusDetail;
     private readonly Lazy<Task> _start;
     private readonly FlagClientEventQueue _events;
     private int _disposed;
@@ -69,6 +70,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
 
     /// <summary>How current the served flags are.</summary>
     public FlagClientStatus Status => (FlagClientStatus)Volatile.Read(ref _status);
+
+    /// <summary>
+    /// Why the client has its <see cref="Status"/>: the reason the source gave with its last report (e.g. "connect
+    /// refused, retrying in 800 ms"), updated also when the status stays the same; <see langword="null"/> when none
+    /// was given. Read by health checks.
+    /// </summary>
+    public string? StatusDetail => _statusDetail;
 
     /// <summary>The snapshot evaluations read now (<see cref="FlagSnapshot.Empty"/> until the first one arrives).</summary>
     public FlagSnapshot Snapshot => Current;
@@ -265,6 +273,19 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
         _events.Complete();
     }
 
+    /// <summary>
+    /// Stops and disposes the source synchronously (for a container disposed with <c>Dispose()</c>): blocks until the
+    /// source has stopped. Prefer <see cref="DisposeAsync"/> where you can await.
+    /// </summary>
+    public void Dispose()
+    {
+        var pending = DisposeAsync();
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     FlagSnapshot ISnapshotSink.Current => Current;
 
     void ISnapshotSink.Publish(FlagSnapshot next)
@@ -308,6 +329,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
 
     private void ChangeStatus(FlagClientStatus status, string? detail)
     {
+        _statusDetail = detail;
         var previous = (FlagClientStatus)Interlocked.Exchange(ref _status, (int)status);
         if (status == FlagClientStatus.Ready)
         {
@@ -325,7 +347,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable
     {
         try
         {
-            await _source.StartAsync(this, CancellationToken.None).ConfigureAwait(false);
+            await _source.StartAsync(new FlagSnapshotSink(this), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

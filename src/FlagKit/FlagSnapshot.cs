@@ -16,13 +16,13 @@ namespace FlagKit;
 /// </remarks>
 public sealed class FlagSnapshot
 {
-    // Flags are looked up on every evaluation, so they live in a TextMap (a cheaper hash than Dictionary's); segments
-    // are only looked up while compiling.
-    private readonly TextMap<CompiledFlag> _flags;
-    private readonly Dictionary<string, CompiledSegment> _segments;
+    // Flags are looked up on every evaluation, so they live in a PagedTextMap (TextMap's cheaper hash than Dictionary's,
+    // in pages that a delta copies only where it changes them); segments, looked up only while compiling, too.
+    private readonly PagedTextMap<CompiledFlag> _flags;
+    private readonly PagedTextMap<CompiledSegment> _segments;
     private string? _contentHash;
 
-    internal FlagSnapshot(long revision, TextMap<CompiledFlag> flags, Dictionary<string, CompiledSegment> segments)
+    internal FlagSnapshot(long revision, PagedTextMap<CompiledFlag> flags, PagedTextMap<CompiledSegment> segments)
     {
         Revision = revision;
         _flags = flags;
@@ -30,7 +30,7 @@ public sealed class FlagSnapshot
     }
 
     /// <summary>The snapshot with no flags, at revision 0: what a client serves before its first snapshot arrives.</summary>
-    public static FlagSnapshot Empty { get; } = new(0, TextMap<CompiledFlag>.Empty, new(StringComparer.Ordinal));
+    public static FlagSnapshot Empty { get; } = new(0, PagedTextMap<CompiledFlag>.Empty, PagedTextMap<CompiledSegment>.Empty);
 
     /// <summary>The revision: rises with every change the flag server commits (or every reload of a file).</summary>
     public long Revision { get; }
@@ -51,9 +51,9 @@ public sealed class FlagSnapshot
     /// <summary>The flag keys, in no particular order.</summary>
     public IEnumerable<string> FlagKeys => _flags.Keys;
 
-    internal TextMap<CompiledFlag> Flags => _flags;
+    internal PagedTextMap<CompiledFlag> Flags => _flags;
 
-    internal IReadOnlyDictionary<string, CompiledSegment> Segments => _segments;
+    internal PagedTextMap<CompiledSegment> Segments => _segments;
 
     /// <summary>
     /// The documents this snapshot was compiled from (deep copies, flags and segments in ordinal key order), e.g.

@@ -14,7 +14,7 @@ public sealed class FlagSnapshotTests
         // value that does not match the revision reported.
         const int Swaps = 3000;
         var client = new FlagClient(new InMemoryFlagSource());
-        var sink = (ISnapshotSink)client;
+        var sink = (ISnapshotSink)client; // the built-in sources' path: a snapshot built aside
         sink.Publish(Revision(1));
         var done = 0;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();

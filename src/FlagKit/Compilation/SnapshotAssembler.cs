@@ -11,8 +11,8 @@ namespace FlagKit.Compilation;
 /// <remarks>One use per build; not thread safe.</remarks>
 internal sealed class SnapshotAssembler
 {
-    private readonly FlagMapBuilder _flags;
-    private readonly Dictionary<string, CompiledSegment> _segments;
+    private readonly PagedMapBuilder<CompiledFlag> _flags;
+    private readonly PagedMapBuilder<CompiledSegment> _segments;
     private readonly FlagSnapshot? _fallback;
     private readonly List<DocumentFailure>? _failures;
     private readonly List<FlagValidationError> _errors = [];
@@ -24,8 +24,8 @@ internal sealed class SnapshotAssembler
     /// <param name="fallback">Lenient mode: where a failing document's last good version comes from. Null: strict.</param>
     /// <param name="failures">Lenient mode: where failing documents are reported.</param>
     public SnapshotAssembler(
-        FlagMapBuilder keptFlags,
-        Dictionary<string, CompiledSegment> keptSegments,
+        PagedMapBuilder<CompiledFlag> keptFlags,
+        PagedMapBuilder<CompiledSegment> keptSegments,
         FlagSnapshot? fallback,
         List<DocumentFailure>? failures)
     {
@@ -81,7 +81,7 @@ internal sealed class SnapshotAssembler
         CompileSegments();
         var compiledFlags = CompileFlags();
         CheckPrerequisites(compiledFlags);
-        return new FlagSnapshot(revision, _flags.Build(), _segments);
+        return new FlagSnapshot(revision, _flags.Build(), _segments.Build());
     }
 
     private void CompileSegments()
@@ -147,7 +147,7 @@ internal sealed class SnapshotAssembler
                 var compiled = FlagCompiler.CompileSegment(document, path, ResolveSegment(failed), errors);
                 if (compiled is not null)
                 {
-                    _segments[key] = compiled;
+                    _segments.Set(compiled.Key, compiled);
                 }
             }
 
@@ -157,7 +157,7 @@ internal sealed class SnapshotAssembler
                 Fail(errors, isSegment: true, key);
                 if (_fallback is not null && _fallback.Segments.TryGetValue(key, out var previous))
                 {
-                    _segments[key] = previous;
+                    _segments.Set(previous.Key, previous);
                 }
             }
 
@@ -209,7 +209,7 @@ internal sealed class SnapshotAssembler
             var flag = FlagCompiler.CompileFlag(document, path, resolve, errors);
             if (flag is not null)
             {
-                _flags[key] = flag;
+                _flags.Set(flag.Key, flag);
                 compiled.Add((flag, root, index));
                 spare = errors;
             }
@@ -311,9 +311,10 @@ internal sealed class SnapshotAssembler
             return;
         }
 
-        _flags[document.Key] = _fallback is not null && _fallback.TryGetFlag(document.Key, out var previous) && previous.Failure is null
+        var fallback = _fallback is not null && _fallback.TryGetFlag(document.Key, out var previous) && previous.Failure is null
             ? previous
             : CompiledFlag.Failed(document, errors.Describe());
+        _flags.Set(fallback.Key, fallback);
     }
 
     private void Report(DocumentErrors errors, in JsonPath path, string message, bool isSegment, string key)

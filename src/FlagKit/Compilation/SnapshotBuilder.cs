@@ -86,9 +86,9 @@ internal static class SnapshotBuilder
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(failures);
-        var flags = new FlagMapBuilder(previous.Flags);
+        var flags = new PagedMapBuilder<CompiledFlag>(previous.Flags);
 
-        var segments = new Dictionary<string, CompiledSegment>(previous.Segments, StringComparer.Ordinal);
+        var segments = new PagedMapBuilder<CompiledSegment>(previous.Segments);
         foreach (var key in removedFlags)
         {
             flags.Remove(key);
@@ -198,7 +198,7 @@ internal static class SnapshotBuilder
             ? null
             : new FlagValidationError("file", "$.schema", $"unsupported schema {file.Schema}: this SDK reads schema {FlagFile.CurrentSchema}");
 
-    private static FlagMapBuilder NewFlags() => new();
+    private static PagedMapBuilder<CompiledFlag> NewFlags() => new();
 
-    private static Dictionary<string, CompiledSegment> NewSegments() => new(StringComparer.Ordinal);
+    private static PagedMapBuilder<CompiledSegment> NewSegments() => new();
 }

@@ -141,63 +141,6 @@ internal sealed class TextMap<TValue> : IReadOnlyDictionary<string, TValue>
         return false;
     }
 
-    /// <summary>
-    /// A new map: this one without <paramref name="removed"/>, with <paramref name="upserts"/> added or replacing
-    /// entries. Entries kept from this map keep their hash (nothing is hashed again), so a change of one key in
-    /// 10 000 costs two array copies and a pass over the hashes.
-    /// </summary>
-    public TextMap<TValue> With(IReadOnlyDictionary<string, TValue> upserts, IReadOnlySet<string> removed)
-    {
-        if (upserts.Count == 0 && removed.Count == 0)
-        {
-            return this;
-        }
-
-        // Sized exactly (an oversized array trimmed afterwards would copy 10 000 entries a second time).
-        var replaced = 0;
-        foreach (var key in upserts.Keys)
-        {
-            replaced += ContainsKey(key) ? 1 : 0;
-        }
-
-        foreach (var key in removed)
-        {
-            replaced += !upserts.ContainsKey(key) && ContainsKey(key) ? 1 : 0;
-        }
-
-        var entries = new Entry[_entries.Length - replaced + upserts.Count];
-        var count = 0;
-        foreach (ref readonly var entry in _entries.AsSpan())
-        {
-            if (!removed.Contains(entry.Key) && !upserts.ContainsKey(entry.Key))
-            {
-                entries[count++] = entry;
-            }
-        }
-
-        foreach (var (key, value) in upserts)
-        {
-            entries[count++] = new Entry(key, value, TextHash.Of(key), -1);
-        }
-
-        var size = 1;
-        while (size < count)
-        {
-            size <<= 1;
-        }
-
-        var buckets = new int[size];
-        var mask = size - 1;
-        for (var i = 0; i < count; i++)
-        {
-            ref var bucket = ref buckets[entries[i].Hash & mask];
-            entries[i] = entries[i] with { Next = bucket - 1 };
-            bucket = i + 1;
-        }
-
-        return new TextMap<TValue>(buckets, mask, entries);
-    }
-
     public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator()
     {
         for (var i = 0; i < _entries.Length; i++)

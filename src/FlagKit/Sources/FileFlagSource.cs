@@ -23,7 +23,7 @@ public sealed class FileFlagSource : FlagSource
     private readonly FileFlagSourceOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private ISnapshotSink? _sink;
+    private FlagSnapshotSink? _sink;
     private FileSystemWatcher? _watcher;
     private ITimer? _debounce;
     private ITimer? _poll;
@@ -70,7 +70,8 @@ public sealed class FileFlagSource : FlagSource
         return ValueTask.CompletedTask;
     }
 
-    internal override Task StartAsync(ISnapshotSink sink, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override Task StartAsync(FlagSnapshotSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
         lock (_gate)
@@ -234,7 +235,7 @@ public sealed class FileFlagSource : FlagSource
         Raise(FileLoaded, new FlagFileEventArgs(Path, snapshot, null));
     }
 
-    private void Refuse(ISnapshotSink sink, Exception error)
+    private void Refuse(FlagSnapshotSink sink, Exception error)
     {
         var detail = error is FlagValidationException validation
             ? string.Join("; ", validation.Errors)

@@ -56,7 +56,7 @@ public sealed partial class GrpcFlagSource
     }
 
     /// <summary>At <see cref="GrpcFlagSourceOptions.StartTimeout"/>: serves the cache if nothing was served yet, or reports that there is nothing to serve.</summary>
-    private async Task ServeCacheAfterStartTimeoutAsync(ISnapshotSink sink, CancellationToken ct)
+    private async Task ServeCacheAfterStartTimeoutAsync(FlagSnapshotSink sink, CancellationToken ct)
     {
         await Task.Delay(_options.StartTimeout, _time, ct).ConfigureAwait(false);
         string why;
@@ -94,7 +94,7 @@ public sealed partial class GrpcFlagSource
     /// <param name="sink">The client.</param>
     /// <param name="why">Why the cache is served, for the status detail.</param>
     /// <returns>Whether the cache was served by this call.</returns>
-    private bool ServeCache(ISnapshotSink sink, string why)
+    private bool ServeCache(FlagSnapshotSink sink, string why)
     {
         lock (_gate)
         {

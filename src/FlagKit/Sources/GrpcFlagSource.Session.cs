@@ -12,7 +12,7 @@ public sealed partial class GrpcFlagSource
     /// One stream: Hello, Welcome, then batches assembled aside and published whole at their <c>Transferred</c> marker,
     /// each acknowledged; ends with the outcome the reconnect loop acts on. Never throws but on cancellation.
     /// </summary>
-    private async Task<GrpcSessionOutcome> RunSessionAsync(ISnapshotSink sink, CancellationToken lifetime)
+    private async Task<GrpcSessionOutcome> RunSessionAsync(FlagSnapshotSink sink, CancellationToken lifetime)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         using var watchdog = new GrpcStreamWatchdog(_time, session);
@@ -119,7 +119,7 @@ public sealed partial class GrpcFlagSource
     }
 
     /// <summary>Compiles a complete batch, publishes it, reports Ready, acknowledges it and writes the disk cache.</summary>
-    private async Task ApplyAsync(ISnapshotSink sink, GrpcSyncBatch batch, Transferred transferred, IClientStreamWriter<SyncRequest> requests, CancellationToken ct)
+    private async Task ApplyAsync(FlagSnapshotSink sink, GrpcSyncBatch batch, Transferred transferred, IClientStreamWriter<SyncRequest> requests, CancellationToken ct)
     {
         long revision = transferred.Revision;
         var failures = new List<Compilation.DocumentFailure>();

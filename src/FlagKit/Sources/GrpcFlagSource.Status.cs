@@ -21,7 +21,7 @@ public sealed partial class GrpcFlagSource
     }
 
     /// <summary>Reports a status to the client (unless it is the same status with no new reason, or <paramref name="force"/>).</summary>
-    private void SetStatus(ISnapshotSink sink, FlagClientStatus status, string? reason, bool force = false)
+    private void SetStatus(FlagSnapshotSink sink, FlagClientStatus status, string? reason, bool force = false)
     {
         lock (_gate)
         {

@@ -57,7 +57,7 @@ public sealed partial class GrpcFlagSource : FlagSource
     private readonly Lock _gate = new();
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ISnapshotSink? _sink;
+    private FlagSnapshotSink? _sink;
     private Task _loop = Task.CompletedTask;
 
     // Guarded by _gate: what the source holds and what it told the client.
@@ -104,6 +104,9 @@ public sealed partial class GrpcFlagSource : FlagSource
     /// <summary>Counters and the last batch, for tests and diagnostics.</summary>
     internal GrpcSyncDiagnostics Diagnostics { get; } = new();
 
+    /// <summary>The options this source was created with (what the DI registration passed in).</summary>
+    internal GrpcFlagSourceOptions Options => _options;
+
     /// <summary>
     /// Opens the stream in the background. The returned task completes when there is something to serve or nothing
     /// more to wait for: the first batch from the server is applied, the disk cache is served (at once with
@@ -111,7 +114,7 @@ public sealed partial class GrpcFlagSource : FlagSource
     /// timeout), the start timeout passed with nothing to serve, or the server refused this SDK. It never faults;
     /// failures show in the status.
     /// </summary>
-    internal override Task StartAsync(ISnapshotSink sink, CancellationToken ct)
+    public override Task StartAsync(FlagSnapshotSink sink, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ct.ThrowIfCancellationRequested();
@@ -155,7 +158,7 @@ public sealed partial class GrpcFlagSource : FlagSource
         _lifetime.Dispose();
     }
 
-    private async Task RunAsync(ISnapshotSink sink, CancellationToken ct)
+    private async Task RunAsync(FlagSnapshotSink sink, CancellationToken ct)
     {
         LoadCache();
         if (_options.ServeCacheWhileConnecting)
@@ -210,7 +213,7 @@ public sealed partial class GrpcFlagSource : FlagSource
         }
     }
 
-    private TimeSpan OnSessionEnded(ISnapshotSink sink, GrpcSessionOutcome outcome)
+    private TimeSpan OnSessionEnded(FlagSnapshotSink sink, GrpcSessionOutcome outcome)
     {
         switch (outcome.Kind)
         {

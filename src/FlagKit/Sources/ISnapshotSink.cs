@@ -1,8 +1,8 @@
 namespace FlagKit.Sources;
 
 /// <summary>
-/// What a <see cref="FlagSource"/> delivers into: the client's current-snapshot cell.
-/// Implemented by <see cref="FlagClient"/>; sources never see the client itself.
+/// The client's current-snapshot cell, behind the public <see cref="FlagSnapshotSink"/> a <see cref="FlagSource"/>
+/// delivers into. Implemented by <see cref="FlagClient"/>; sources never see the client itself.
 /// </summary>
 internal interface ISnapshotSink
 {

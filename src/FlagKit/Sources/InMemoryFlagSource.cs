@@ -17,7 +17,7 @@ public sealed class InMemoryFlagSource : FlagSource
     private readonly SortedDictionary<string, FlagDocument> _flags = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, SegmentDocument> _segments = new(StringComparer.Ordinal);
     private FlagSnapshot _snapshot;
-    private ISnapshotSink? _sink;
+    private FlagSnapshotSink? _sink;
 
     /// <summary>Creates a source with no flags.</summary>
     public InMemoryFlagSource()
@@ -178,7 +178,8 @@ public sealed class InMemoryFlagSource : FlagSource
         return ValueTask.CompletedTask;
     }
 
-    internal override Task StartAsync(ISnapshotSink sink, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override Task StartAsync(FlagSnapshotSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
         lock (_gate)

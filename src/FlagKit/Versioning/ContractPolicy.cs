@@ -72,7 +72,7 @@ public sealed class ContractPolicy
         }
         else
         {
-            _logger.LogWarning("Contract policy flag {FlagKey} variant {Variant} is not a version range, so no policy applies to it: {Error}", FlagKey, details.Variant, error);
+            VersioningLog.PolicyNotARange(_logger, FlagKey, details.Variant, error);
         }
 
         if (_ranges.Count < MaxCachedRanges)

@@ -80,9 +80,7 @@ public sealed class Migration
             return stage;
         }
 
-        _logger.LogWarning(
-            "Migration {Migration}: flag {FlagKey} served '{Value}', which is not a stage (off, dual-write, shadow, live, rampdown, complete); using {Fallback}",
-            Name, StageFlagKey, details.Value, MigrationStages.Format(_options.FallbackStage));
+        VersioningLog.MigrationStageInvalid(_logger, Name, StageFlagKey, details.Value, MigrationStages.Format(_options.FallbackStage));
         return _options.FallbackStage;
     }
 
@@ -119,7 +117,7 @@ public sealed class Migration
         var other = servesNew ? oldOutcome : newOutcome;
         if ((servesNew ? oldTask : newTask) is not null && other.Error is { } otherError)
         {
-            _logger.LogWarning(otherError.SourceException, "Migration {Migration}: the {Side} read failed (not served, not surfaced)", Name, servesNew ? "old" : "new");
+            VersioningLog.MigrationReadFailed(_logger, otherError.SourceException, Name, servesNew ? "old" : "new");
         }
 
         if (oldTask is not null && newTask is not null && oldOutcome.Error is null && newOutcome.Error is null && Sampled())
@@ -161,7 +159,7 @@ public sealed class Migration
             var other = await RunAsync(newFirst ? writeOld : writeNew, "write", newFirst ? "old" : "new", stage, cancellationToken).ConfigureAwait(false);
             if (other.Error is { } error)
             {
-                _logger.LogWarning(error.SourceException, "Migration {Migration}: the {Side} write failed after the authoritative write succeeded (not surfaced)", Name, newFirst ? "old" : "new");
+                VersioningLog.MigrationWriteFailed(_logger, error.SourceException, Name, newFirst ? "old" : "new");
             }
         }
 
@@ -214,7 +212,7 @@ public sealed class Migration
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Migration {Migration}: the comparer threw; counted as a mismatch", Name);
+            VersioningLog.MigrationComparerThrew(_logger, ex, Name);
             equal = false;
         }
 
@@ -229,14 +227,14 @@ public sealed class Migration
             return;
         }
 
-        _logger.LogWarning("Migration {Migration}: old and new reads differ in stage {Stage}", Name, MigrationStages.Format(stage));
+        VersioningLog.MigrationMismatch(_logger, Name, MigrationStages.Format(stage));
         try
         {
             _options.OnMismatch?.Invoke(new MigrationMismatch(Name, stage, oldValue, newValue));
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Migration {Migration}: the mismatch callback threw", Name);
+            VersioningLog.MigrationCallbackThrew(_logger, ex, Name);
         }
     }
 

@@ -1,3 +1,4 @@
+using FlagKit.Sources;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ public sealed class FlagKitOptionsBindingTests
             ["FlagKit:ReconnectMaxDelay"] = "00:01:00",
             ["FlagKit:FailedRetryDelay"] = "00:05:00",
             ["FlagKit:WaitForReadyOnStart"] = "false",
+            ["FlagKit:ServeCacheWhileConnecting"] = "true",
         });
 
         FlagKitOptions options = provider.GetRequiredService<IOptions<FlagKitOptions>>().Value;
@@ -43,6 +45,7 @@ public sealed class FlagKitOptionsBindingTests
         Assert.That(options.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromMinutes(1)));
         Assert.That(options.FailedRetryDelay, Is.EqualTo(TimeSpan.FromMinutes(5)));
         Assert.That(options.WaitForReadyOnStart, Is.False);
+        Assert.That(options.ServeCacheWhileConnecting, Is.True);
     }
 
     [Test]
@@ -55,6 +58,45 @@ public sealed class FlagKitOptionsBindingTests
         Assert.That(options.FlagsFile, Is.EqualTo("flags.json"));
         Assert.That(options.StartTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
         Assert.That(options.WaitForReadyOnStart, Is.True);
+        Assert.That(options.ServeCacheWhileConnecting, Is.False);
+        Assert.That(options.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromSeconds(1)), "the source's own default, not the old 30 s");
+        Assert.That(options.ReconnectMaxDelay, Is.EqualTo(new GrpcFlagSourceOptions().ReconnectMaxDelay));
+    }
+
+    [Test]
+    public async Task AddFlagKit_ServerSettings_ReachTheGrpcSource()
+    {
+        await using ServiceProvider provider = Provider(new()
+        {
+            ["FlagKit:ServerUrl"] = "http://127.0.0.1:1",
+            ["FlagKit:ApiKey"] = "sdk-123",
+            ["FlagKit:Environment"] = "production",
+            ["FlagKit:ServeCacheWhileConnecting"] = "true",
+            ["FlagKit:ReconnectMinDelay"] = "00:00:00.250",
+            ["FlagKit:ReconnectMaxDelay"] = "00:00:07",
+        });
+
+        var source = (GrpcFlagSource)provider.GetRequiredService<FlagSource>();
+
+        Assert.That(source.Options.ServeCacheWhileConnecting, Is.True);
+        Assert.That(source.Options.ReconnectMinDelay, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+        Assert.That(source.Options.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromSeconds(7)));
+    }
+
+    [Test]
+    public async Task AddFlagKit_ReconnectMaxDelayUnset_TheGrpcSourceGetsOneSecond()
+    {
+        await using ServiceProvider provider = Provider(new()
+        {
+            ["FlagKit:ServerUrl"] = "http://127.0.0.1:1",
+            ["FlagKit:ApiKey"] = "sdk-123",
+            ["FlagKit:Environment"] = "production",
+        });
+
+        var source = (GrpcFlagSource)provider.GetRequiredService<FlagSource>();
+
+        Assert.That(source.Options.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromSeconds(1)));
+        Assert.That(source.Options.ServeCacheWhileConnecting, Is.False);
     }
 
     [TestCase("StartTimeout", "5s", "'FlagKit:StartTimeout' to type 'System.TimeSpan'")]

@@ -91,6 +91,41 @@ public sealed class FlagKitServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task AddFlagKit_ContainerDisposedSynchronously_DoesNotThrowAndStopsTheSource()
+    {
+        // A plain ServiceProvider disposed with Dispose() throws for a singleton that is only IAsyncDisposable.
+        var services = new ServiceCollection();
+        services.AddFlagKit(o =>
+        {
+            o.ServerUrl = $"http://127.0.0.1:{ClosedPort()}";
+            o.ApiKey = "sdk-key";
+            o.Environment = "production";
+            o.ReconnectMinDelay = TimeSpan.FromMilliseconds(50);
+            o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(200);
+        });
+        ServiceProvider provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<FlagClient>();
+        await Task.Delay(100); // let the source's loop run (and fail to connect) before the container goes
+
+        Assert.That(() => provider.Dispose(), Throws.Nothing);
+        Assert.That(() => client.StartAsync(), Throws.InstanceOf<ObjectDisposedException>(), "the client was disposed with the container");
+    }
+
+    [Test]
+    public void AddFlagKit_FileClientInAContainerDisposedSynchronously_DoesNotThrow()
+    {
+        string file = Path.Combine(_directory, "flags.json");
+        File.WriteAllText(file, FlagsJson);
+        var services = new ServiceCollection();
+        services.AddFlagKit(o => o.FlagsFile = file);
+        ServiceProvider provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<FlagClient>();
+
+        Assert.That(client.IsEnabled("checkout-v2"), Is.True);
+        Assert.That(() => provider.Dispose(), Throws.Nothing);
+    }
+
+    [Test]
     public async Task AddFlagKit_ServerUnreachableWithADiskCache_ServesTheCacheAndReportsDegraded()
     {
         string url = $"http://127.0.0.1:{ClosedPort()}";
