@@ -190,7 +190,7 @@ internal static class FlagWriteEndpoints
     /// <summary>"Not saved: this page was out of date. Since you loaded it: revision 12, ops-lead: updated: …".</summary>
     private static string StaleMessage(HttpContext http, EnvironmentState state, string key, long seen)
     {
-        var db = http.RequestServices.GetRequiredService<FlagDatabase>();
+        var db = http.RequestServices.GetRequiredService<IHistoryStore>();
         var changes = db.GetHistory(state.Record.Id, key, 5, 0).Where(h => h.Revision > seen)
             .Select(h => $"revision {h.Revision.ToString(CultureInfo.InvariantCulture)}, {h.Author}: {h.Action}: {h.Summary}");
         return $"Not saved: this page was out of date. Since you loaded it, {key} changed ({string.Join("; ", changes)}). The page now shows the current flag; check it and try again.";

@@ -29,17 +29,17 @@ internal static class HistoryPage
     /// <param name="state">The environment.</param>
     /// <param name="key">The flag.</param>
     /// <returns>The rows.</returns>
-    public static IReadOnlyList<HistoryRecord> Rows(FlagDatabase db, EnvironmentState state, string key) =>
+    public static IReadOnlyList<HistoryRecord> Rows(IHistoryStore db, EnvironmentState state, string key) =>
         db.GetHistory(state.Record.Id, key, Limit, 0).Where(h => h.Kind == DocumentKind.Flag).ToList();
 
-    private static IResult Render(HttpContext context, string key, FlagDatabase db) => Page(context, key, db);
+    private static IResult Render(HttpContext context, string key, IHistoryStore db) => Page(context, key, db);
 
     /// <summary>The page.</summary>
     /// <param name="context">The request.</param>
     /// <param name="key">The flag.</param>
     /// <param name="db">The store.</param>
     /// <returns>The page.</returns>
-    public static IResult Page(HttpContext context, string key, FlagDatabase db)
+    public static IResult Page(HttpContext context, string key, IHistoryStore db)
     {
         if (ConsolePages.ResolveEnvironment(context, out var state) is { } notFound)
         {
