@@ -2,6 +2,7 @@ using System.Net;
 using FlagKit.Server.Admin;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
 using FlagKit.Server.Store;
@@ -105,9 +106,7 @@ internal static class FlagServerApp
 
         if (cleartextOnNetwork)
         {
-            app.Logger.LogWarning(
-                "INSECURE: the admin API and the sync stream serve cleartext (h2c) on {Host}, a non-loopback address: API keys and flags travel unencrypted. Set {Section}:CertificatePath to serve TLS ({Section}:{Option} is set).",
-                options.Host, FlagServerOptions.SectionName, FlagServerOptions.SectionName, nameof(FlagServerOptions.AllowCleartextOnNetwork));
+            ServerLog.CleartextOnNetwork(app.Logger, options.Host, FlagServerOptions.SectionName, nameof(FlagServerOptions.AllowCleartextOnNetwork));
         }
 
         app.Services.GetRequiredService<ServerBootstrap>().Run();

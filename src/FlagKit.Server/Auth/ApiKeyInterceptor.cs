@@ -1,4 +1,5 @@
 using FlagKit.Protocol.V1;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Hosting;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -97,13 +98,13 @@ internal sealed class ApiKeyInterceptor : Interceptor
 
         if (!_keys.TryAuthenticate(header[scheme.Length..].Trim(), out var key, out var revoked))
         {
-            _logger.LogWarning("Refused {Method} from {Peer}: unknown or revoked API key", method, UntrustedText.ForLog(context.Peer));
+            ServerLog.CallRefusedUnknownKey(_logger, method, UntrustedText.ForLog(context.Peer));
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Invalid API key (unknown or revoked)."));
         }
 
         if (method.StartsWith("/flagkit.v1.FlagAdmin/", StringComparison.Ordinal) && key.Role != ApiKeyRole.Admin)
         {
-            _logger.LogWarning("Refused {Method} for key {KeyId}: not an admin key", method, key.Id);
+            ServerLog.CallRefusedNotAdmin(_logger, method, key.Id);
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"Key {key.Id} is {(key.Role == ApiKeyRole.Viewer ? "a viewer key (web console only)" : "an SDK key")}; the admin API needs an admin key."));
         }
 

@@ -1,6 +1,7 @@
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Writes;
 using Microsoft.Extensions.Options;
 
@@ -52,13 +53,13 @@ internal sealed class ServerBootstrap
 
             if (_keys.Ensure(secret, $"bootstrap sdk ({environment})", ApiKeyRole.Sdk, environment))
             {
-                _logger.LogInformation("Stored the configured SDK key for '{Environment}'", environment);
+                ServerLog.BootstrapSdkKeyStored(_logger, environment);
             }
         }
 
         if (_options.BootstrapAdminKey is { } admin && _keys.Ensure(admin, "bootstrap admin", ApiKeyRole.Admin, null))
         {
-            _logger.LogInformation("Stored the configured admin key");
+            ServerLog.BootstrapAdminKeyStored(_logger);
         }
 
         if (!firstStart)

@@ -2,6 +2,7 @@ using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -97,9 +98,8 @@ internal sealed class FlagSyncService
         using var revocation = caller.Revoked.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.Revoked, "the API key was revoked"), subscriber);
         var (revision, full) = handshake.Hub.Subscribe(subscriber, hello.LastRevision);
         _instances.Connected(streamId, hello, handshake.Environment, context.Peer, _time.GetUtcNow());
-        _logger.LogInformation(
-            "Stream {StreamId}: instance {InstanceId} ({App} {AppVersion}, {Sdk} {SdkVersion}) on '{Environment}' from {Peer} at revision {LastRevision}: {Batch} to {Revision}",
-            streamId, UntrustedText.ForLog(hello.InstanceId), UntrustedText.ForLog(hello.AppName), UntrustedText.ForLog(hello.AppVersion),
+        ServerLog.StreamOpened(
+            _logger, streamId, UntrustedText.ForLog(hello.InstanceId), UntrustedText.ForLog(hello.AppName), UntrustedText.ForLog(hello.AppVersion),
             UntrustedText.ForLog(hello.SdkName), UntrustedText.ForLog(hello.SdkVersion), handshake.Environment, UntrustedText.ForLog(context.Peer),
             hello.LastRevision, full ? "snapshot" : "delta", revision);
         try
@@ -257,21 +257,21 @@ internal sealed class FlagSyncService
         switch (subscriber.EndReason)
         {
             case SubscriberEnd.Resync:
-                _logger.LogWarning("Stream {StreamId}: told to resync ({Reason})", subscriber.Id, subscriber.EndMessage);
+                ServerLog.StreamResync(_logger, subscriber.Id, subscriber.EndMessage);
                 await responses.WriteAsync(SyncFrame.From(new SyncResponse { Resync = new Resync { Reason = subscriber.EndMessage } })).ConfigureAwait(false);
                 return true;
             case SubscriberEnd.GoingAway:
                 await responses.WriteAsync(SyncFrame.From(new SyncResponse { GoingAway = new GoingAway { Reason = subscriber.EndMessage } })).ConfigureAwait(false);
                 return true;
             case SubscriberEnd.Revoked:
-                _logger.LogInformation("Stream {StreamId}: ended, its API key was revoked", subscriber.Id);
+                ServerLog.StreamRevoked(_logger, subscriber.Id);
                 throw CallerIdentity.RevokedError();
             case SubscriberEnd.Refused:
                 throw new RpcException(new Status(StatusCode.InvalidArgument, subscriber.EndMessage));
             default:
                 if (context.CancellationToken.IsCancellationRequested)
                 {
-                    _logger.LogDebug("Stream {StreamId}: the client went away", subscriber.Id);
+                    ServerLog.StreamClientGone(_logger, subscriber.Id);
                 }
 
                 return false;
@@ -294,7 +294,7 @@ internal sealed class FlagSyncService
         catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
         {
             // A message over a bound, or not a SyncRequest: the stream ends with the reason.
-            _logger.LogWarning("Stream {StreamId}: refused a message: {Problem}", subscriber.Id, UntrustedText.ForLog(e.Status.Detail));
+            ServerLog.StreamMessageRefused(_logger, subscriber.Id, UntrustedText.ForLog(e.Status.Detail));
             subscriber.End(SubscriberEnd.Refused, e.Status.Detail);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
@@ -329,7 +329,7 @@ internal sealed class FlagSyncService
             return;
         }
 
-        _logger.LogWarning("Stream {StreamId}: did not end within {Timeout} after it was ended ({Reason}); aborting", subscriber.Id, grace, subscriber.EndReason);
+        ServerLog.StreamAborted(_logger, subscriber.Id, grace, subscriber.EndReason);
         http.Abort();
     }
 }

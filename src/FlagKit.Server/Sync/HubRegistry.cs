@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace FlagKit.Server.Sync;
@@ -90,7 +91,7 @@ internal sealed class HubRegistry : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _logger.LogDebug("Heartbeat loop stopped");
+            ServerLog.HeartbeatStopped(_logger);
         }
     }
 }

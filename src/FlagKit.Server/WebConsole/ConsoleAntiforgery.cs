@@ -1,3 +1,4 @@
+using FlagKit.Server.Diagnostics;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace FlagKit.Server.WebConsole;
@@ -21,8 +22,8 @@ internal static class ConsoleAntiforgery
         }
         catch (AntiforgeryValidationException)
         {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleAntiforgery))
-                .LogWarning("Console {Method} {Path} refused: missing or invalid antiforgery token", http.Request.Method, http.Request.Path.Value);
+            ServerLog.ConsoleAntiforgeryRefused(
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleAntiforgery)), http.Request.Method, http.Request.Path.Value);
             var request = new ConsoleRequest(http);
             return request.Page("Refused", Html.Of($"""
                 <h1>Refused</h1>

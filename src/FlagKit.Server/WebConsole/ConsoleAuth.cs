@@ -1,5 +1,6 @@
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -44,7 +45,7 @@ internal static class ConsoleAuth
             await context.SignOutAsync(Scheme).ConfigureAwait(false);
             if (user is not null)
             {
-                Logger(context).LogInformation("Console sign-out: key {KeyId}", user.KeyId);
+                ServerLog.ConsoleSignedOut(Logger(context), user.KeyId);
             }
 
             return Results.Redirect(ConsoleUrls.SignIn + "?signedOut=1");
@@ -82,19 +83,19 @@ internal static class ConsoleAuth
         var peer = UntrustedText.ForLog(context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         if (!keys.TryAuthenticate(secret, out var key))
         {
-            Logger(context).LogWarning("Console sign-in refused from {Peer}: unknown or revoked API key", peer);
+            ServerLog.ConsoleSignInUnknownKey(Logger(context), peer);
             return SignInPage(request, "That key is unknown or revoked.", error: true, returnUrl, StatusCodes.Status401Unauthorized);
         }
 
         if (key.Role is not (ApiKeyRole.Admin or ApiKeyRole.Viewer))
         {
-            Logger(context).LogWarning("Console sign-in refused from {Peer}: key {KeyId} is an SDK key", peer, key.Id);
+            ServerLog.ConsoleSignInSdkKey(Logger(context), peer, key.Id);
             return SignInPage(request, "SDK keys cannot sign in to the console: use an admin or a viewer key.", error: true, returnUrl, StatusCodes.Status403Forbidden);
         }
 
         var user = new ConsoleUser(key.Id, key.Name, key.Role);
         await context.SignInAsync(Scheme, user.ToPrincipal(Scheme), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
-        Logger(context).LogInformation("Console sign-in: key {KeyId} ({Role}) from {Peer}", key.Id, user.RoleName, peer);
+        ServerLog.ConsoleSignedIn(Logger(context), key.Id, user.RoleName, peer);
         return Results.Redirect(ConsoleUrls.IsConsolePath(returnUrl) ? returnUrl : ConsoleUrls.Flags);
     }
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using Google.Protobuf;
@@ -79,14 +80,14 @@ internal sealed partial class EnvironmentCatalog
             catch (WriteRefusedException e)
             {
                 // Stored content was valid when committed; a newer compiler may be stricter. Keep serving it.
-                _logger.LogError("Environment '{Environment}' at revision {Revision} no longer compiles: {Problem}", env.Name, env.Revision, e.Message);
+                ServerLog.EnvironmentNoLongerCompiles(_logger, env.Name, env.Revision, e.Message);
             }
 
             state = new EnvironmentState(env, hash, flags, segments, snapshot);
             _states[env.Name] = state;
             _hubs.GetOrAdd(env.Name).Reset(env.Revision, hash, state.LiveFlags.Concat(state.LiveSegments).Select(e => e.Wire));
-            _logger.LogInformation("Environment '{Environment}' at revision {Revision}: {Flags} flags, {Segments} segments",
-                env.Name, env.Revision, state.LiveFlagCount, state.LiveSegments.Count());
+            ServerLog.EnvironmentLoaded(
+                _logger, env.Name, env.Revision, state.LiveFlagCount, state.LiveSegments.Count());
         }
     }
 
@@ -144,7 +145,7 @@ internal sealed partial class EnvironmentCatalog
             var state = new EnvironmentState(record, hash, empty, new Dictionary<string, DocumentEntry>(StringComparer.Ordinal), snapshot);
             _hubs.GetOrAdd(name).Reset(0, hash, []);
             _states[name] = state;
-            _logger.LogInformation("Environment '{Environment}' created by {Actor}", name, actor);
+            ServerLog.EnvironmentCreated(_logger, name, actor);
             return state;
         }
         finally
@@ -217,7 +218,7 @@ internal sealed partial class EnvironmentCatalog
                     gate.Release();
                 }
 
-                _logger.LogDebug("'{Environment}' moved past revision {Revision} while {Action} was prepared; preparing again", name, write.Base.Revision, command.Action);
+                ServerLog.WriteRaced(_logger, name, write.Base.Revision, command.Action);
             }
         }
         finally
@@ -259,7 +260,7 @@ internal sealed partial class EnvironmentCatalog
         }
         catch (System.Data.Common.DbException e)
         {
-            _logger.LogError(e, "Commit of revision {Revision} of '{Environment}' failed", write.Next.Revision, state.Name);
+            ServerLog.CommitFailed(_logger, write.Next.Revision, state.Name, e);
             throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not commit the write ({e.Message}); nothing was changed. Retry.");
         }
 
@@ -267,8 +268,8 @@ internal sealed partial class EnvironmentCatalog
         response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         _states[state.Name] = write.Next;
         _hubs.GetOrAdd(state.Name).Publish(write.Change);
-        _logger.LogInformation("'{Environment}' revision {Revision} by {Actor}: {Action} {Target} ({Changes} changes)",
-            state.Name, write.Next.Revision, command.Caller.Actor, command.Action, command.Target, write.History.Count);
+        ServerLog.WriteCommitted(
+            _logger, state.Name, write.Next.Revision, command.Caller.Actor, command.Action, command.Target, write.History.Count);
         return response;
     }
 
