@@ -50,22 +50,32 @@ public sealed class KillLatencyTests
         // land in one window. So the kills are timed in up to three windows of 200, each with huge edits in flight, and
         // the test passes when one window's p99 is within the bound; every window is reported. A kill path that waits
         // behind the edits (the defect: seconds per kill) fails all three.
+        // A window counts only if the huge edits really ran during it (at least 10 committed, one in flight at the start
+        // of most kills): on a starved machine the edits (prepared at a lower OS priority) can stall, and kills timed
+        // then would prove nothing.
         var windows = new List<string>();
         double best = double.MaxValue;
+        int valid = 0;
         for (int attempt = 1; attempt <= 3 && best > Bound.TotalMilliseconds; attempt++)
         {
-            (double p99, string report) = await MeasureKillsAsync(server, warmUp: attempt == 1 ? 10 : 0);
-            windows.Add($"window {attempt}: {report}");
-            best = Math.Min(best, p99);
+            (double p99, bool editsRan, string report) = await MeasureKillsAsync(server, warmUp: attempt == 1 ? 10 : 0);
+            windows.Add($"window {attempt}: {report}{(editsRan ? "" : " (not counted: the huge edits did not run enough)")}");
+            if (editsRan)
+            {
+                valid++;
+                best = Math.Min(best, p99);
+            }
         }
 
         await stop.CancelAsync();
         await Task.WhenAll(editors);
-        TestContext.Out.WriteLine(string.Join("\n", windows));
-        Assert.That(best, Is.LessThanOrEqualTo(Bound.TotalMilliseconds), "kill p99 (ms), best of the windows:\n" + string.Join("\n", windows));
+        string all = string.Join("\n", windows);
+        TestContext.Out.WriteLine(all);
+        Assert.That(valid, Is.GreaterThan(0), "the huge edits really ran during the kills in some window:\n" + all);
+        Assert.That(best, Is.LessThanOrEqualTo(Bound.TotalMilliseconds), "kill p99 (ms), best of the windows:\n" + all);
     }
 
-    private async Task<(double P99, string Report)> MeasureKillsAsync(ServerProcess server, int warmUp)
+    private async Task<(double P99, bool EditsRan, string Report)> MeasureKillsAsync(ServerProcess server, int warmUp)
     {
         var latencies = new List<double>();
         int overlapped = 0;
@@ -95,13 +105,12 @@ public sealed class KillLatencyTests
         int editsDuring = Volatile.Read(ref _edits) - editsBefore;
         TimeSpan gcPause = GC.GetTotalPauseDuration() - gcBefore;
         int gen2 = GC.CollectionCount(2) - gen2Before;
-        Assert.That(editsDuring, Is.GreaterThanOrEqualTo(10), "the huge edits really ran during the kills");
-        Assert.That(overlapped, Is.GreaterThanOrEqualTo(Kills / 2), "most kills were sent while a huge edit was in flight");
+        bool editsRan = editsDuring >= 10 && overlapped >= Kills / 2;
 
         latencies.Sort();
         double p50 = latencies[latencies.Count / 2];
         double p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
-        return (p99, string.Create(CultureInfo.InvariantCulture,
+        return (p99, editsRan, string.Create(CultureInfo.InvariantCulture,
             $"{latencies.Count} kills: p50 {p50:0.0} ms, p99 {p99:0.0} ms, max {latencies[^1]:0.0} ms; {editsDuring} huge edits of {Ids} ids committed meanwhile, one in flight at the start of {overlapped} kills; test process GC paused {gcPause.TotalMilliseconds:0} ms ({gen2} gen2)"));
     }
 
