@@ -12,16 +12,7 @@ internal sealed partial class FlagDatabase
     {
         using var c = OpenReader();
         using var cmd = Command(c, "SELECT id, name, role, environment, hash, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at, id");
-        using var r = cmd.ExecuteReader();
-        var list = new List<ApiKeyRecord>();
-        while (r.Read())
-        {
-            list.Add(new ApiKeyRecord(
-                r.GetString(0), r.GetString(1), (ApiKeyRole)r.GetInt32(2), r.IsDBNull(3) ? null : r.GetString(3),
-                (byte[])r.GetValue(4), r.GetString(5), FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : FromMs(r.GetInt64(7))));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.ApiKey);
     }
 
     /// <summary>Stores a new key and its audit row.</summary>

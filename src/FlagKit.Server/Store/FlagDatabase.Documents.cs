@@ -12,14 +12,7 @@ internal sealed partial class FlagDatabase
     {
         using var c = OpenReader();
         using var cmd = Command(c, "SELECT id, name, revision, created_at FROM environments ORDER BY name");
-        using var r = cmd.ExecuteReader();
-        var list = new List<EnvironmentRecord>();
-        while (r.Read())
-        {
-            list.Add(new EnvironmentRecord(r.GetInt64(0), r.GetString(1), r.GetInt64(2), FromMs(r.GetInt64(3))));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.Environment);
     }
 
     /// <summary>Every document of an environment, archived ones included.</summary>
@@ -36,7 +29,7 @@ internal sealed partial class FlagDatabase
         {
             list.Add(new StoredDocument(
                 (DocumentKind)r.GetInt32(0), r.GetString(1), (byte[])r.GetValue(2), r.GetInt64(3), r.GetInt64(4),
-                FromMs(r.GetInt64(5)), r.GetString(6), r.GetInt64(7) != 0));
+                StoreRows.FromMs(r.GetInt64(5)), r.GetString(6), r.GetInt64(7) != 0));
         }
 
         return list;

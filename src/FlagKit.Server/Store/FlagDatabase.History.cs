@@ -24,7 +24,7 @@ internal sealed partial class FlagDatabase
         cmd.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$before", beforeRevision);
         cmd.Parameters.AddWithValue("$limit", limit);
-        return ReadHistory(cmd);
+        return StoreRows.ReadAll(cmd, StoreRows.History);
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ internal sealed partial class FlagDatabase
             """);
         cmd.Parameters.AddWithValue("$e", environmentId);
         cmd.Parameters.AddWithValue("$r", revision);
-        return ReadHistory(cmd);
+        return StoreRows.ReadAll(cmd, StoreRows.History);
     }
 
     /// <summary>Audit rows for an environment (or all, when empty), newest first.</summary>
@@ -61,14 +61,7 @@ internal sealed partial class FlagDatabase
             """);
         cmd.Parameters.AddWithValue("$env", environment);
         cmd.Parameters.AddWithValue("$limit", limit);
-        using var r = cmd.ExecuteReader();
-        var list = new List<AuditRecord>();
-        while (r.Read())
-        {
-            list.Add(new AuditRecord(r.GetInt64(0), FromMs(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetString(7)));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.Audit);
     }
 
     private void InsertAudit(SqliteTransaction tx, AuditRecord audit)
@@ -87,18 +80,4 @@ internal sealed partial class FlagDatabase
         cmd.ExecuteNonQuery();
     }
 
-    private static List<HistoryRecord> ReadHistory(SqliteCommand cmd)
-    {
-        using var r = cmd.ExecuteReader();
-        var list = new List<HistoryRecord>();
-        while (r.Read())
-        {
-            list.Add(new HistoryRecord(
-                r.GetInt64(0), (DocumentKind)r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-                FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : (byte[])r.GetValue(7), r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
-                r.GetString(9), r.GetString(10)));
-        }
-
-        return list;
-    }
 }

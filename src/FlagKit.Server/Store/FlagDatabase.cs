@@ -195,5 +195,4 @@ internal sealed partial class FlagDatabase : IFlagStore
         return cmd.ExecuteScalar();
     }
 
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }

@@ -85,14 +85,7 @@ internal sealed class PostgresFlagStore : IFlagStore
     {
         using var c = _source.OpenConnection();
         using var cmd = Command(c, "SELECT id, name, revision, created_at FROM environments ORDER BY name");
-        using var r = cmd.ExecuteReader();
-        var list = new List<EnvironmentRecord>();
-        while (r.Read())
-        {
-            list.Add(new EnvironmentRecord(r.GetInt64(0), r.GetString(1), r.GetInt64(2), FromMs(r.GetInt64(3))));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.Environment);
     }
 
     /// <inheritdoc />
@@ -107,7 +100,7 @@ internal sealed class PostgresFlagStore : IFlagStore
         {
             list.Add(new StoredDocument(
                 (DocumentKind)r.GetInt32(0), r.GetString(1), (byte[])r.GetValue(2), r.GetInt64(3), r.GetInt64(4),
-                FromMs(r.GetInt64(5)), r.GetString(6), r.GetBoolean(7)));
+                StoreRows.FromMs(r.GetInt64(5)), r.GetString(6), r.GetBoolean(7)));
         }
 
         return list;
@@ -166,7 +159,7 @@ internal sealed class PostgresFlagStore : IFlagStore
         cmd.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)key ?? DBNull.Value });
         cmd.Parameters.AddWithValue("before", beforeRevision);
         cmd.Parameters.AddWithValue("limit", limit);
-        return ReadHistory(cmd);
+        return StoreRows.ReadAll(cmd, StoreRows.History);
     }
 
     /// <inheritdoc />
@@ -180,7 +173,7 @@ internal sealed class PostgresFlagStore : IFlagStore
             """);
         cmd.Parameters.AddWithValue("e", environmentId);
         cmd.Parameters.AddWithValue("r", revision);
-        return ReadHistory(cmd);
+        return StoreRows.ReadAll(cmd, StoreRows.History);
     }
 
     /// <inheritdoc />
@@ -193,14 +186,7 @@ internal sealed class PostgresFlagStore : IFlagStore
             """);
         cmd.Parameters.AddWithValue("env", environment);
         cmd.Parameters.AddWithValue("limit", limit);
-        using var r = cmd.ExecuteReader();
-        var list = new List<AuditRecord>();
-        while (r.Read())
-        {
-            list.Add(new AuditRecord(r.GetInt64(0), FromMs(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetString(7)));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.Audit);
     }
 
     // ---- idempotency ----------------------------------------------------------------------------------------
@@ -232,16 +218,7 @@ internal sealed class PostgresFlagStore : IFlagStore
     {
         using var c = _source.OpenConnection();
         using var cmd = Command(c, "SELECT id, name, role, environment, hash, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at, id");
-        using var r = cmd.ExecuteReader();
-        var list = new List<ApiKeyRecord>();
-        while (r.Read())
-        {
-            list.Add(new ApiKeyRecord(
-                r.GetString(0), r.GetString(1), (ApiKeyRole)r.GetInt32(2), r.IsDBNull(3) ? null : r.GetString(3),
-                (byte[])r.GetValue(4), r.GetString(5), FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : FromMs(r.GetInt64(7))));
-        }
-
-        return list;
+        return StoreRows.ReadAll(cmd, StoreRows.ApiKey);
     }
 
     /// <inheritdoc />
@@ -418,20 +395,6 @@ internal sealed class PostgresFlagStore : IFlagStore
         return cmd.ExecuteNonQuery() == 1;
     }
 
-    private static List<HistoryRecord> ReadHistory(NpgsqlCommand cmd)
-    {
-        using var r = cmd.ExecuteReader();
-        var list = new List<HistoryRecord>();
-        while (r.Read())
-        {
-            list.Add(new HistoryRecord(
-                r.GetInt64(0), (DocumentKind)r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-                FromMs(r.GetInt64(6)), r.IsDBNull(7) ? null : (byte[])r.GetValue(7), r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
-                r.GetString(9), r.GetString(10)));
-        }
-
-        return list;
-    }
 
     private static NpgsqlCommand Command(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null) => new(sql, c, tx);
 
@@ -441,5 +404,4 @@ internal sealed class PostgresFlagStore : IFlagStore
         cmd.ExecuteNonQuery();
     }
 
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }
