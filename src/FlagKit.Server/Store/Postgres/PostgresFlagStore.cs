@@ -18,7 +18,7 @@ namespace FlagKit.Server.Store.Postgres;
 /// order would not be commit order.</para>
 /// <para>Thread safety: all members are safe to call concurrently; each call takes a pooled connection.</para>
 /// </remarks>
-internal sealed class PostgresFlagStore : IFlagStore
+internal sealed partial class PostgresFlagStore : IFlagStore
 {
     private const string MigrationLock = "SELECT pg_advisory_xact_lock(7242019517)";
 
