@@ -5,8 +5,10 @@ using FlagKit.Server.Configuration;
 using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
+using FlagKit.Server.Metrics;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
+using FlagKit.Server.Webhooks;
 using FlagKit.Server.Writes;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -62,6 +64,8 @@ internal static class FlagServerApp
         services.AddSingleton<ApiKeyInterceptor>();
         services.AddSingleton<RequestLimitsInterceptor>();
         services.AddSingleton<InstanceRegistry>();
+        services.AddMetrics();
+        services.AddSingleton<ServerMetrics>();
         services.AddSingleton<HubRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
@@ -85,6 +89,13 @@ internal static class FlagServerApp
             ConsoleRegistration.AddConsole(services, options);
         }
 
+        if (options.Metrics)
+        {
+            MetricsEndpoint.Add(services);
+        }
+
+        WebhookDispatcher.Add(services);
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -102,6 +113,11 @@ internal static class FlagServerApp
         if (options.Console)
         {
             ConsoleRegistration.MapConsole(app);
+        }
+
+        if (options.Metrics)
+        {
+            MetricsEndpoint.Map(app, options);
         }
 
         if (cleartextOnNetwork)

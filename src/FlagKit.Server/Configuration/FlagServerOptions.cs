@@ -111,6 +111,21 @@ internal sealed class FlagServerOptions
     /// <summary>How long an idempotency key and its stored answer are kept.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Serve the Prometheus scrape endpoint <c>/metrics</c> (on the ports that speak HTTP/1.1: <see cref="HttpPort"/>,
+    /// or the TLS port). On by default; the server's meter exists either way.
+    /// </summary>
+    public bool Metrics { get; set; } = true;
+
+    /// <summary>
+    /// A scrape of <c>/metrics</c> needs <c>Authorization: Bearer</c> with a viewer or admin key. On by default; off
+    /// for a scraper on a private network that cannot send a key.
+    /// </summary>
+    public bool MetricsRequireKey { get; set; } = true;
+
+    /// <summary>Webhook endpoints and their delivery (signed, queued, retried): see <see cref="Webhooks.WebhookOptions"/>.</summary>
+    public Webhooks.WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>Identifies this server in Welcome; a random id per process when unset.</summary>
     public string? ServerId { get; set; }
 
@@ -154,6 +169,7 @@ internal sealed class FlagServerOptions
         Require(MaxFlagsPerEnvironment >= 1, nameof(MaxFlagsPerEnvironment), "must be at least 1");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
         Require(BootstrapAdminKey is null || BootstrapAdminKey.Length >= 24, nameof(BootstrapAdminKey), "must be at least 24 characters");
+        Webhooks.Validate($"{SectionName}:{nameof(Webhooks)}");
         foreach (var (env, key) in BootstrapSdkKeys)
         {
             Require(key.Length >= 24, $"BootstrapSdkKeys:{env}", "must be at least 24 characters");

@@ -41,4 +41,11 @@ internal static class ServerLogEvents
     public const int WriteRaced = 3403;
     public const int CommitFailed = 3404;
     public const int WriteCommitted = 3405;
+
+    // Metrics and webhooks (MetricsKeyCheck, WebhookDispatcher): 3700-3799.
+    public const int MetricsScrapeRefused = 3700;
+    public const int WebhookDelivered = 3710;
+    public const int WebhookRetrying = 3711;
+    public const int WebhookFailed = 3712;
+    public const int WebhookDropped = 3713;
 }

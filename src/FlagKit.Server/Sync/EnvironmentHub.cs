@@ -29,6 +29,7 @@ internal sealed class EnvironmentHub
     private readonly int _logCapacity;
     private readonly long _logByteBudget;
     private readonly int _chunkBytes;
+    private readonly Diagnostics.ServerMetrics? _metrics;
     private long _logBytes;
     private long _revision;
     private string _contentHash = "";
@@ -41,8 +42,10 @@ internal sealed class EnvironmentHub
     /// <param name="environment">The environment name.</param>
     /// <param name="logCapacity">Revisions kept in the change log.</param>
     /// <param name="chunkBytes">Messages are cut at about this many bytes of documents.</param>
-    public EnvironmentHub(string environment, int logCapacity, int chunkBytes)
+    /// <param name="metrics">Where fan-out latency and dropped subscribers are recorded (none when null).</param>
+    public EnvironmentHub(string environment, int logCapacity, int chunkBytes, Diagnostics.ServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         Environment = environment;
         _logCapacity = logCapacity;
         _chunkBytes = chunkBytes;
@@ -157,7 +160,7 @@ internal sealed class EnvironmentHub
                 _log.RemoveFirst();
             }
 
-            var batch = BuildDelta(from, change.Revision, change.Upserts, change.Removed, change.KilledFlags);
+            var batch = BuildDelta(from, change.Revision, change.Upserts, change.Removed, change.KilledFlags) with { FanOut = _metrics?.StartFanOut(Environment) };
             foreach (var s in _subscribers.ToList())
             {
                 if (!s.TryEnqueue(batch))
@@ -165,6 +168,8 @@ internal sealed class EnvironmentHub
                     DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {change.Revision}");
                 }
             }
+
+            batch.FanOut?.Published();
         }
     }
 
@@ -202,6 +207,8 @@ internal sealed class EnvironmentHub
         {
             _subscribers.Remove(subscriber);
         }
+
+        _metrics?.StreamEnded(Environment, subscriber.EndReason);
     }
 
     /// <summary>Queues a heartbeat to every subscriber; one with a full queue is told to resync.</summary>

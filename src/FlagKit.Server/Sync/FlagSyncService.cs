@@ -238,6 +238,8 @@ internal sealed class FlagSyncService
 
                     await responses.WriteAsync(frame).ConfigureAwait(false);
                 }
+
+                batch.FanOut?.Written();
             }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)

@@ -16,6 +16,7 @@ internal sealed class HubRegistry : BackgroundService
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<HubRegistry> _logger;
+    private readonly ServerMetrics _metrics;
     private long _nextStreamId;
     private volatile bool _stopping;
 
@@ -24,8 +25,11 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="time">The clock.</param>
     /// <param name="lifetime">The host lifetime (shutdown notice).</param>
     /// <param name="logger">Logger.</param>
-    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger)
+    /// <param name="metrics">The server's instruments (connected streams are read from the hubs).</param>
+    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger, ServerMetrics metrics)
     {
+        _metrics = metrics;
+        metrics.ObserveStreams(() => _hubs.Values.Select(h => new System.Diagnostics.Metrics.Measurement<int>(h.SubscriberCount, new KeyValuePair<string, object?>(ServerMetrics.EnvironmentTag, h.Environment))));
         _options = options.Value;
         ServerId = string.IsNullOrEmpty(_options.ServerId) ? Guid.NewGuid().ToString("N")[..12] : _options.ServerId;
         _time = time;
@@ -47,7 +51,7 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="environment">The environment name.</param>
     /// <returns>The hub.</returns>
     public EnvironmentHub GetOrAdd(string environment) =>
-        _hubs.GetOrAdd(environment, static (name, o) => new EnvironmentHub(name, o.ChangeLogCapacity, o.BatchChunkBytes), _options);
+        _hubs.GetOrAdd(environment, static (name, r) => new EnvironmentHub(name, r._options.ChangeLogCapacity, r._options.BatchChunkBytes, r._metrics), this);
 
     /// <summary>The hub of an environment, if it exists.</summary>
     /// <param name="environment">The environment name.</param>

@@ -31,4 +31,7 @@ internal sealed record SyncBatch(long Revision, IReadOnlyList<SyncFrame> Frames,
 {
     /// <summary>Total payload bytes.</summary>
     public long Bytes { get; } = Frames.Sum(f => (long)f.Payload.Length);
+
+    /// <summary>Times this change's fan-out (a published change, when the metric is listened to); null otherwise.</summary>
+    public Diagnostics.FanOutClock? FanOut { get; init; }
 }

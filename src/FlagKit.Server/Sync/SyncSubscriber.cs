@@ -80,7 +80,17 @@ internal sealed class SyncSubscriber : IDisposable
     /// <summary>Queues a batch without waiting.</summary>
     /// <param name="batch">The batch.</param>
     /// <returns>False when the queue is full (the caller ends the subscriber) or it already ended.</returns>
-    public bool TryEnqueue(SyncBatch batch) => _queue.Writer.TryWrite(batch);
+    public bool TryEnqueue(SyncBatch batch)
+    {
+        batch.FanOut?.Add();
+        var queued = _queue.Writer.TryWrite(batch);
+        if (!queued)
+        {
+            batch.FanOut?.Abandoned();
+        }
+
+        return queued;
+    }
 
     /// <summary>Ends the stream once; later calls are ignored. Frees the queue at once.</summary>
     /// <param name="reason">Why.</param>
@@ -95,8 +105,9 @@ internal sealed class SyncSubscriber : IDisposable
 
         EndMessage = message;
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out _))
+        while (_queue.Reader.TryRead(out var left))
         {
+            left.FanOut?.Abandoned();
         }
 
         try

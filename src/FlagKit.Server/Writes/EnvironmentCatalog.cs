@@ -36,6 +36,7 @@ internal sealed partial class EnvironmentCatalog
     private readonly TimeProvider _time;
     private readonly ILogger<EnvironmentCatalog> _logger;
     private readonly WritePreparation _preparation;
+    private readonly ServerMetrics _metrics;
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _preparing = new(StringComparer.Ordinal);
@@ -47,8 +48,10 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
-    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger)
+    /// <param name="metrics">Where commits, their latency and refusals are counted.</param>
+    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger, ServerMetrics metrics)
     {
+        _metrics = metrics;
         _db = db;
         _hubs = hubs;
         _options = options.Value;
@@ -167,6 +170,20 @@ internal sealed partial class EnvironmentCatalog
     /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
+        var started = _metrics.Now();
+        try
+        {
+            return await RunWriteAsync(command, plan, started, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WriteRefusedException e)
+        {
+            _metrics.WriteRefused(Exists(command.Environment) ? command.Environment : ServerMetrics.UnknownEnvironment, command.Action, e.Refusal);
+            throw;
+        }
+    }
+
+    private async Task<WriteResponse> RunWriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, long started, CancellationToken cancellationToken)
+    {
         var name = Get(command.Environment).Name;
         var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
         if (command.Urgent)
@@ -176,7 +193,7 @@ internal sealed partial class EnvironmentCatalog
             {
                 // Short by construction (a state change compiles only its flags): once started it finishes.
                 var prepared = _preparation.Prepare(command, Get(name), plan, CancellationToken.None);
-                return prepared.Write is { } write ? Commit(command, write) : Answer(command, prepared.Answer!);
+                return prepared.Write is { } write ? Commit(command, write, started) : Answer(command, prepared.Answer!);
             }
             finally
             {
@@ -210,7 +227,7 @@ internal sealed partial class EnvironmentCatalog
                 {
                     if (Get(name).Revision == write.Base.Revision)
                     {
-                        return Commit(command, write);
+                        return Commit(command, write, started);
                     }
                 }
                 finally
@@ -245,7 +262,7 @@ internal sealed partial class EnvironmentCatalog
     }
 
     /// <summary>Durable commit, then the new state and the publish. Called under the environment's gate.</summary>
-    private WriteResponse Commit(WriteCommand command, PreparedWrite write)
+    private WriteResponse Commit(WriteCommand command, PreparedWrite write, long started)
     {
         var state = write.Base;
         var response = write.Response;
@@ -263,6 +280,8 @@ internal sealed partial class EnvironmentCatalog
             ServerLog.CommitFailed(_logger, write.Next.Revision, state.Name, e);
             throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not commit the write ({e.Message}); nothing was changed. Retry.");
         }
+
+        _metrics.WriteCommitted(state.Name, command.Action, started);
 
         // After the stored answer was taken (a replayed answer has no commit time of its own).
         response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
