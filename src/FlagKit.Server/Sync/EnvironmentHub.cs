@@ -199,7 +199,7 @@ internal sealed class EnvironmentHub
         }
     }
 
-    /// <summary>Removes a subscriber (its stream ended).</summary>
+    /// <summary>Removes a subscriber (its stream ended; called once per stream, after it ended) and counts the end when the server caused it.</summary>
     /// <param name="subscriber">The subscriber.</param>
     public void Unsubscribe(SyncSubscriber subscriber)
     {
