@@ -86,16 +86,23 @@ internal sealed class WebhookDispatcher : BackgroundService
             throw new ArgumentException($"'{eventType}' is not a webhook event type; use {string.Join(", ", WebhookEventTypes.All)}.", nameof(eventType));
         }
 
-        var webhookEvent = WebhookEvent.Create(eventType, environment, _time.GetUtcNow(), payload);
-        foreach (var endpoint in _endpoints)
+        // The queue bound is checked before the body is built: a full endpoint costs the caller no serialization.
+        var id = WebhookEvent.NewId();
+        var time = _time.GetUtcNow();
+        WebhookEvent? webhookEvent = null;
+        foreach (var endpoint in _endpoints.Where(e => e.Wants(eventType)))
         {
-            if (endpoint.Wants(eventType))
+            if (endpoint.IsFull)
             {
-                endpoint.TryEnqueue(webhookEvent);
+                endpoint.Drop(id, eventType);
+                continue;
             }
+
+            webhookEvent ??= WebhookEvent.Create(id, eventType, environment, time, payload);
+            endpoint.TryEnqueue(webhookEvent);
         }
 
-        return webhookEvent.Id;
+        return id;
     }
 
     /// <summary>Queues an event whose payload is serialized with source-generated metadata.</summary>

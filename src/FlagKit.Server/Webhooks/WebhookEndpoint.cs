@@ -61,6 +61,9 @@ internal sealed class WebhookEndpoint
     /// <summary>Events waiting now (not counting the one being delivered).</summary>
     public int Queued => _queue.Reader.Count;
 
+    /// <summary>Whether the queue is full now (a new event would be dropped).</summary>
+    public bool IsFull => _queue.Reader.Count >= _options.QueueCapacity;
+
     /// <summary>When the event being delivered will be tried again (null when none waits for a retry).</summary>
     public DateTimeOffset? NextAttemptAt => Interlocked.Read(ref _nextAttemptTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
@@ -79,9 +82,17 @@ internal sealed class WebhookEndpoint
             return true;
         }
 
-        _metrics.WebhookEvent(Name, "dropped");
-        ServerLog.WebhookDropped(_logger, Name, webhookEvent.Id, webhookEvent.Type, _options.QueueCapacity);
+        Drop(webhookEvent.Id, webhookEvent.Type);
         return false;
+    }
+
+    /// <summary>Counts and logs an event this endpoint had no room for.</summary>
+    /// <param name="id">The event's id.</param>
+    /// <param name="type">Its type.</param>
+    public void Drop(string id, string type)
+    {
+        _metrics.WebhookEvent(Name, "dropped");
+        ServerLog.WebhookDropped(_logger, Name, id, type, _options.QueueCapacity);
     }
 
     /// <summary>Delivers queued events until <paramref name="stop"/> (events still queued then are not delivered).</summary>

@@ -12,15 +12,19 @@ namespace FlagKit.Server.Webhooks;
 /// <param name="Body">The UTF-8 JSON body.</param>
 internal sealed record WebhookEvent(string Id, string Type, byte[] Body)
 {
+    /// <summary>A new event id: <c>evt_</c> and 32 random hex digits.</summary>
+    /// <returns>The id.</returns>
+    public static string NewId() => "evt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Builds an event and its body.</summary>
+    /// <param name="id">Its id (<see cref="NewId"/>).</param>
     /// <param name="type">The event type.</param>
     /// <param name="environment">The environment it concerns.</param>
     /// <param name="time">When it happened (the server's clock).</param>
     /// <param name="payload">The type's own fields.</param>
     /// <returns>The event.</returns>
-    public static WebhookEvent Create(string type, string environment, DateTimeOffset time, JsonElement payload)
+    public static WebhookEvent Create(string id, string type, string environment, DateTimeOffset time, JsonElement payload)
     {
-        var id = "evt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
