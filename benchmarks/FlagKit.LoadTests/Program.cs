@@ -3,6 +3,8 @@
 //
 //   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- [--clients 1000] [--rate 10] [--seconds 10]
 //       [--ack-clients 1,100,1000] [--ack-writes 20] [--flags 10000] [--skip-large | --only-large]
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --streams 10000 [--ack-writes 20] [--idle-seconds 60] [--heartbeat-seconds 15]
+//       (raw streams only: server memory per idle stream, heartbeat CPU, fan-out durable -> last stream written)
 //
 // Figures and the commands that produced them: docs/reliability.md.
 using System.Collections.Concurrent;
@@ -24,6 +26,16 @@ Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Ra
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 
 string serverDll = Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll");
+if (options.Streams > 0)
+{
+    // What one server pays per connected stream: raw streams only (no SDK clients), then exit.
+    List<string> streamLines = await StreamsRun.RunAsync(serverDll, options.Streams, options.AckWrites, options.IdleSeconds, options.HeartbeatSeconds);
+    Console.WriteLine();
+    Console.WriteLine("summary:");
+    streamLines.ForEach(Console.WriteLine);
+    return 0;
+}
+
 await using var server = await ServerProcess.StartAsync(serverDll, new Dictionary<string, string>());
 long serverIdle = server.ResidentBytes;
 
@@ -370,7 +382,7 @@ static FlagFile LargeFile(int count)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients, int AckWrites, int Flags, bool SkipLarge, bool OnlyLarge)
+internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients, int AckWrites, int Flags, bool SkipLarge, bool OnlyLarge, int Streams, int IdleSeconds, double HeartbeatSeconds)
 {
     public static Args Parse(string[] args)
     {
@@ -378,7 +390,9 @@ internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients
         int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         int clients = Int("--clients", 1000);
         int[] ack = Value("--ack-clients") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, clients];
-        return new Args(clients, Int("--rate", 10), Int("--seconds", 10), ack, Int("--ack-writes", 20), Int("--flags", 10_000), args.Contains("--skip-large"), args.Contains("--only-large"));
+        double heartbeat = Value("--heartbeat-seconds") is { } h ? double.Parse(h, CultureInfo.InvariantCulture) : 15;
+        return new Args(clients, Int("--rate", 10), Int("--seconds", 10), ack, Int("--ack-writes", 20), Int("--flags", 10_000), args.Contains("--skip-large"), args.Contains("--only-large"),
+            Int("--streams", 0), Int("--idle-seconds", 60), heartbeat);
     }
 }
 

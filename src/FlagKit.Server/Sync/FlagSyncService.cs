@@ -228,21 +228,48 @@ internal sealed class FlagSyncService
                     _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
                 }
 
-                foreach (var frame in batch.Frames)
+                if (!await WriteBatchAsync(responses, subscriber, batch).ConfigureAwait(false))
                 {
-                    if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
-                    {
-                        // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
-                        return;
-                    }
-
-                    await responses.WriteAsync(frame).ConfigureAwait(false);
+                    // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
+                    return;
                 }
             }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             // Ended: FinishAsync says how.
+        }
+    }
+
+    /// <summary>Writes one batch's frames; false when the key was revoked (or the stream refused) meanwhile.</summary>
+    private static async Task<bool> WriteBatchAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, SyncBatch batch)
+    {
+        var written = false;
+        try
+        {
+            foreach (var frame in batch.Frames)
+            {
+                if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
+                {
+                    return false;
+                }
+
+                await responses.WriteAsync(frame).ConfigureAwait(false);
+            }
+
+            written = true;
+            return true;
+        }
+        finally
+        {
+            if (written)
+            {
+                batch.Fanout?.Written();
+            }
+            else
+            {
+                batch.Fanout?.Abandoned();
+            }
         }
     }
 

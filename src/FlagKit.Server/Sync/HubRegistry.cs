@@ -16,6 +16,7 @@ internal sealed class HubRegistry : BackgroundService
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<HubRegistry> _logger;
+    private readonly ILogger _fanoutLog;
     private long _nextStreamId;
     private volatile bool _stopping;
 
@@ -24,8 +25,10 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="time">The clock.</param>
     /// <param name="lifetime">The host lifetime (shutdown notice).</param>
     /// <param name="logger">Logger.</param>
-    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger)
+    /// <param name="loggers">Creates the fan-out log (<see cref="FanoutLog.Category"/>).</param>
+    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger, ILoggerFactory loggers)
     {
+        _fanoutLog = loggers.CreateLogger(FanoutLog.Category);
         _options = options.Value;
         ServerId = string.IsNullOrEmpty(_options.ServerId) ? Guid.NewGuid().ToString("N")[..12] : _options.ServerId;
         _time = time;
@@ -47,7 +50,7 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="environment">The environment name.</param>
     /// <returns>The hub.</returns>
     public EnvironmentHub GetOrAdd(string environment) =>
-        _hubs.GetOrAdd(environment, static (name, o) => new EnvironmentHub(name, o.ChangeLogCapacity, o.BatchChunkBytes), _options);
+        _hubs.GetOrAdd(environment, static (name, r) => new EnvironmentHub(name, r._options.ChangeLogCapacity, r._options.BatchChunkBytes, r._fanoutLog, r._time), this);
 
     /// <summary>The hub of an environment, if it exists.</summary>
     /// <param name="environment">The environment name.</param>

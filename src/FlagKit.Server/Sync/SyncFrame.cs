@@ -31,4 +31,7 @@ internal sealed record SyncBatch(long Revision, IReadOnlyList<SyncFrame> Frames,
 {
     /// <summary>Total payload bytes.</summary>
     public long Bytes { get; } = Frames.Sum(f => (long)f.Payload.Length);
+
+    /// <summary>A published change whose fan-out is logged: each subscriber reports when it wrote the batch, or ended without.</summary>
+    public FanoutTracker? Fanout { get; init; }
 }

@@ -95,8 +95,9 @@ internal sealed class SyncSubscriber : IDisposable
 
         EndMessage = message;
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out _))
+        while (_queue.Reader.TryRead(out var dropped))
         {
+            dropped.Fanout?.Abandoned();
         }
 
         try
