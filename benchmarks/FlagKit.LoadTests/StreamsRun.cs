@@ -63,6 +63,8 @@ internal static class StreamsRun
         await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
         double idleCpu = (server.CpuTime - cpuBefore).TotalSeconds / idle.Elapsed.TotalSeconds;
         long heartbeats = receipts.Heartbeats - heartbeatsBefore;
+        long afterIdle = Settled(server);
+        double perStreamIdle = (afterIdle - baseline) / 1024.0 / Math.Max(1, open.Count - baseStreams);
 
         // Fan-out: one write at a time, each waited for until every stream has its Transferred.
         var durableToLastWritten = new List<double>();
@@ -97,6 +99,7 @@ internal static class StreamsRun
         [
             $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s",
             $"  server memory: {Mb(baseline)} with {baseStreams} streams, {Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
+            $"  after {idleSeconds} s idle: {Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
             $"  idle {idleSeconds} s: server CPU {100 * idleCpu:F2} % of one core; {heartbeats} heartbeats received ({heartbeats / (double)idleSeconds:F0}/s)",
             $"  fan-out, {writes} one-flag writes, each to all {open.Count} streams (server clock; last stream = last Transferred written):",
             $"    request->durable: p50 {Pct(requestToDurable, 50):F1} ms, p99 {Pct(requestToDurable, 99):F1} ms",

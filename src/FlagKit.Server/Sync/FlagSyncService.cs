@@ -32,6 +32,9 @@ internal sealed class FlagSyncService
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
     private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Write without flushing: the frames of a batch before its last.</summary>
+    private static readonly Grpc.Core.WriteOptions BufferHint = new(WriteFlags.BufferHint);
+
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
     private readonly FlagServerOptions _options;
@@ -186,16 +189,18 @@ internal sealed class FlagSyncService
         var http = context.GetHttpContext();
         using var done = new CancellationTokenSource();
         var doneToken = done.Token;
-        using var stopAcks = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // The call ending ends the subscriber, which completes its queue and so the send loop: one registration per
+        // stream instead of linked token sources (streams are many and idle; each object they hold counts).
+        using var callEnded = context.CancellationToken.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.ClientGone, "the call ended"), subscriber);
         using var watchdog = subscriber.Ended.Register(() => _ = AbortIfStuckAsync(http, subscriber, doneToken));
-        var acks = ReadAcksAsync(requests, subscriber, stopAcks.Token);
+        var acks = ReadAcksAsync(requests, subscriber, doneToken);
         try
         {
             // Ended already (its key revoked while it subscribed): no Welcome, only the final status.
             if (subscriber.EndReason == SubscriberEnd.None)
             {
                 await responses.WriteAsync(welcome).ConfigureAwait(false);
-                await SendBatchesAsync(responses, subscriber, context.CancellationToken).ConfigureAwait(false);
+                await SendBatchesAsync(responses, subscriber).ConfigureAwait(false);
             }
 
             if (await FinishAsync(responses, subscriber, context).ConfigureAwait(false))
@@ -208,53 +213,49 @@ internal sealed class FlagSyncService
         finally
         {
             done.Cancel();
-            stopAcks.Cancel();
             await acks.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Writes queued batches until the subscriber ends or the call does.</summary>
-    private async Task SendBatchesAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, CancellationToken callEnded)
+    /// <summary>Writes queued batches until the subscriber ends (its queue completes; the call ending ends it too).</summary>
+    private async Task SendBatchesAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(subscriber.Ended, callEnded);
-        try
+        await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            await foreach (var batch in subscriber.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
+            // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
+            // from its last write, and "sent" must never read later than "acked".
+            if (batch.Transfers)
             {
-                // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
-                // from its last write, and "sent" must never read later than "acked".
-                if (batch.Transfers)
-                {
-                    _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
-                }
-
-                if (!await WriteBatchAsync(responses, subscriber, batch).ConfigureAwait(false))
-                {
-                    // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
-                    return;
-                }
+                _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
             }
-        }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
-        {
-            // Ended: FinishAsync says how.
+
+            if (!await WriteBatchAsync(responses, subscriber, batch).ConfigureAwait(false))
+            {
+                // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
+                return;
+            }
         }
     }
 
-    /// <summary>Writes one batch's frames; false when the key was revoked (or the stream refused) meanwhile.</summary>
+    /// <summary>
+    /// Writes one batch's frames, flushing only after the last (a change and its Transferred leave in one flush, not
+    /// two: half the transport work per stream); false when the key was revoked (or the stream refused) meanwhile.
+    /// </summary>
     private static async Task<bool> WriteBatchAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, SyncBatch batch)
     {
         var written = false;
         try
         {
-            foreach (var frame in batch.Frames)
+            var frames = batch.Frames;
+            for (var i = 0; i < frames.Count; i++)
             {
                 if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
                 {
                     return false;
                 }
 
-                await responses.WriteAsync(frame).ConfigureAwait(false);
+                responses.WriteOptions = i < frames.Count - 1 ? BufferHint : null;
+                await responses.WriteAsync(frames[i]).ConfigureAwait(false);
             }
 
             written = true;
