@@ -99,7 +99,8 @@ internal sealed class SnapshotAssembler
         CheckPrerequisites(compiledFlags);
         var flags = _flags.Build();
         var segments = _segments.Build();
-        var dependencies = previous.DependenciesIfBuilt;
+        // Built on the first delta after a full build (O(flags), once), then handed on from snapshot to snapshot.
+        DependencyIndex? dependencies = previous.Dependencies;
         if (dependencies is not null)
         {
             foreach (var key in touchedFlags)
