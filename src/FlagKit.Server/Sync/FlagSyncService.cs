@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
@@ -32,8 +34,8 @@ internal sealed class FlagSyncService
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
     private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Write without flushing: the frames of a batch before its last.</summary>
-    private static readonly Grpc.Core.WriteOptions BufferHint = new(WriteFlags.BufferHint);
+    /// <summary>A frame at least this large (a snapshot chunk) is flushed on its own; smaller ones leave with the batch's last.</summary>
+    private const int FlushEachFrameBytes = 16 * 1024;
 
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -200,7 +202,7 @@ internal sealed class FlagSyncService
             if (subscriber.EndReason == SubscriberEnd.None)
             {
                 await responses.WriteAsync(welcome).ConfigureAwait(false);
-                await SendBatchesAsync(responses, subscriber).ConfigureAwait(false);
+                await SendBatchesAsync(http.Response.BodyWriter, subscriber).ConfigureAwait(false);
             }
 
             if (await FinishAsync(responses, subscriber, context).ConfigureAwait(false))
@@ -218,7 +220,7 @@ internal sealed class FlagSyncService
     }
 
     /// <summary>Writes queued batches until the subscriber ends (its queue completes; the call ending ends it too).</summary>
-    private async Task SendBatchesAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber)
+    private async Task SendBatchesAsync(PipeWriter body, SyncSubscriber subscriber)
     {
         await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
         {
@@ -229,7 +231,7 @@ internal sealed class FlagSyncService
                 _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
             }
 
-            if (!await WriteBatchAsync(responses, subscriber, batch).ConfigureAwait(false))
+            if (!await WriteBatchAsync(body, subscriber, batch).ConfigureAwait(false))
             {
                 // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
                 return;
@@ -238,10 +240,14 @@ internal sealed class FlagSyncService
     }
 
     /// <summary>
-    /// Writes one batch's frames, flushing only after the last (a change and its Transferred leave in one flush, not
-    /// two: half the transport work per stream); false when the key was revoked (or the stream refused) meanwhile.
+    /// Writes one batch's frames straight into the response body: each frame is already a whole gRPC message (prefix and
+    /// payload, shared by every subscriber), so a stream's cost is a copy and one flush per batch (a large snapshot
+    /// chunk is flushed on its own, so the stream never buffers more than about a chunk). False when the key was
+    /// revoked (or the stream refused) meanwhile, or the client is gone.
     /// </summary>
-    private static async Task<bool> WriteBatchAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, SyncBatch batch)
+    /// <remarks>Safe beside gRPC: the response headers were written at the start, and nothing else writes the body
+    /// while this loop runs (Welcome before it, the final message after it).</remarks>
+    private static async Task<bool> WriteBatchAsync(PipeWriter body, SyncSubscriber subscriber, SyncBatch batch)
     {
         var written = false;
         try
@@ -254,8 +260,15 @@ internal sealed class FlagSyncService
                     return false;
                 }
 
-                responses.WriteOptions = i < frames.Count - 1 ? BufferHint : null;
-                await responses.WriteAsync(frames[i]).ConfigureAwait(false);
+                body.Write(frames[i].Wire);
+                if (i == frames.Count - 1 || frames[i].Wire.Length >= FlushEachFrameBytes)
+                {
+                    var flushed = await body.FlushAsync().ConfigureAwait(false);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        return false;
+                    }
+                }
             }
 
             written = true;
