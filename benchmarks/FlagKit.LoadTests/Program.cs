@@ -32,7 +32,12 @@ if (args.Contains("--child"))
 
 var options = Args.Parse(args);
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
-Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags");
+Console.WriteLine(options switch
+{
+    { Streams: > 0 } => $"FlagKit load harness: {options.Streams} raw streams; {options.AckWrites} writes; idle {options.IdleSeconds} s",
+    { Processes: > 0 } => $"FlagKit load harness: {options.Clients} clients in {options.Processes} processes, {options.Rate} changes/s for {options.Seconds} s",
+    _ => $"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags",
+});
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 
 string serverDll = Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll");

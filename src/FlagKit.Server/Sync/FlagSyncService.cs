@@ -222,20 +222,28 @@ internal sealed class FlagSyncService
     /// <summary>Writes queued batches until the subscriber ends (its queue completes; the call ending ends it too).</summary>
     private async Task SendBatchesAsync(PipeWriter body, SyncSubscriber subscriber)
     {
-        await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
+        try
         {
-            // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
-            // from its last write, and "sent" must never read later than "acked".
-            if (batch.Transfers)
+            await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
-            }
+                // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
+                // from its last write, and "sent" must never read later than "acked".
+                if (batch.Transfers)
+                {
+                    _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
+                }
 
-            if (!await WriteBatchAsync(body, subscriber, batch).ConfigureAwait(false))
-            {
-                // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
-                return;
+                if (!await WriteBatchAsync(body, subscriber, batch).ConfigureAwait(false))
+                {
+                    // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
+                    return;
+                }
             }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && subscriber.EndReason != SubscriberEnd.None)
+        {
+            // Ended while a write waited (the client left, or the watchdog aborted a stream that stopped reading):
+            // FinishAsync says how.
         }
     }
 
