@@ -31,6 +31,11 @@ public class SnapshotBenchmark
     [Benchmark(Description = "ApplyDelta: 1 flag of 10 000")]
     public FlagSnapshot ApplyDelta() => SnapshotBuilder.ApplyDelta(_snapshot, 2, [_changed], [], [], [], []);
 
+    // What an SDK does per one-flag delta before the swap: apply it, then find the keys FlagsChanged reports.
+    [Benchmark(Description = "ApplyDelta + changed keys: 1 flag of 10 000")]
+    public string[] ApplyDeltaAndDiff() =>
+        Evaluation.SnapshotDiff.ChangedKeys(_snapshot, SnapshotBuilder.ApplyDelta(_snapshot, 2, [_changed], [], [], [], []));
+
     // A typical release flag: a region rule, a segment rule, and a percentage rollout.
     private static FlagDocument Flag(int i, int rollout) => FlagJson.ParseFlag(System.Text.Encoding.UTF8.GetBytes($$"""
         { "key": "flag-{{i}}", "kind": "bool", "on": true, "tags": ["team-{{i % 20}}"],

@@ -3,6 +3,11 @@
 //
 //   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- [--clients 1000] [--rate 10] [--seconds 10]
 //       [--ack-clients 1,100,1000] [--ack-writes 20] [--flags 10000] [--skip-large | --only-large]
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --streams 10000 [--ack-writes 20] [--idle-seconds 60] [--heartbeat-seconds 15]
+//       (raw streams only: server memory per idle stream, heartbeat CPU, fan-out durable -> last stream written)
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --processes 4 [--clients 1000] [--rate 10] [--seconds 10]
+//       (the propagation run with the SDK clients in N child processes; request->durable, durable->last stream written,
+//        and per process last stream written->applied)
 //
 // Figures and the commands that produced them: docs/reliability.md.
 using System.Collections.Concurrent;
@@ -18,12 +23,44 @@ using FlagKit.Sources;
 using Google.Protobuf;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Contains("--child"))
+{
+    // A child of --processes N: plays its share of the SDK clients.
+    string? Arg(string name) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    return await ClientsChild.RunAsync(new Uri(Arg("--server")!), int.Parse(Arg("--clients")!, CultureInfo.InvariantCulture));
+}
+
 var options = Args.Parse(args);
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
-Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags");
+Console.WriteLine(options switch
+{
+    { Streams: > 0 } => $"FlagKit load harness: {options.Streams} raw streams; {options.AckWrites} writes; idle {options.IdleSeconds} s",
+    { Processes: > 0 } => $"FlagKit load harness: {options.Clients} clients in {options.Processes} processes, {options.Rate} changes/s for {options.Seconds} s",
+    _ => $"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags",
+});
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 
 string serverDll = Path.Combine(AppContext.BaseDirectory, "FlagKit.Server.dll");
+if (options.Streams > 0)
+{
+    // What one server pays per connected stream: raw streams only (no SDK clients), then exit.
+    List<string> streamLines = await StreamsRun.RunAsync(serverDll, options.Streams, options.AckWrites, options.IdleSeconds, options.HeartbeatSeconds);
+    Console.WriteLine();
+    Console.WriteLine("summary:");
+    streamLines.ForEach(Console.WriteLine);
+    return 0;
+}
+
+if (options.Processes > 0)
+{
+    // The propagation run with the SDK clients spread over child processes, each phase reported on its own.
+    List<string> processLines = await ProcessesRun.RunAsync(serverDll, options.Processes, options.Clients, options.Rate, options.Seconds);
+    Console.WriteLine();
+    Console.WriteLine("summary:");
+    processLines.ForEach(Console.WriteLine);
+    return 0;
+}
+
 await using var server = await ServerProcess.StartAsync(serverDll, new Dictionary<string, string>());
 long serverIdle = server.ResidentBytes;
 
@@ -370,7 +407,7 @@ static FlagFile LargeFile(int count)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients, int AckWrites, int Flags, bool SkipLarge, bool OnlyLarge)
+internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients, int AckWrites, int Flags, bool SkipLarge, bool OnlyLarge, int Streams, int IdleSeconds, double HeartbeatSeconds, int Processes)
 {
     public static Args Parse(string[] args)
     {
@@ -378,7 +415,9 @@ internal sealed record Args(int Clients, int Rate, int Seconds, int[] AckClients
         int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         int clients = Int("--clients", 1000);
         int[] ack = Value("--ack-clients") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, clients];
-        return new Args(clients, Int("--rate", 10), Int("--seconds", 10), ack, Int("--ack-writes", 20), Int("--flags", 10_000), args.Contains("--skip-large"), args.Contains("--only-large"));
+        double heartbeat = Value("--heartbeat-seconds") is { } h ? double.Parse(h, CultureInfo.InvariantCulture) : 15;
+        return new Args(clients, Int("--rate", 10), Int("--seconds", 10), ack, Int("--ack-writes", 20), Int("--flags", 10_000), args.Contains("--skip-large"), args.Contains("--only-large"),
+            Int("--streams", 0), Int("--idle-seconds", 60), heartbeat, Int("--processes", 0));
     }
 }
 

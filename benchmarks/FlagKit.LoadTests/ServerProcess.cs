@@ -58,7 +58,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> settings)
+    public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> settings, Func<string, bool>? onLine = null)
     {
         string directory = Directory.CreateTempSubdirectory("flagkit-load-").FullName;
         int port;
@@ -90,7 +90,17 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine("[server] " + e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 })
+            {
+                // A line the caller takes (the fan-out log) is not echoed.
+                if (onLine is null || !onLine(e.Data))
+                {
+                    Console.Error.WriteLine("[server] " + e.Data);
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine("[server] " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -20,13 +20,28 @@ public sealed class FlagSnapshot
     // in pages that a delta copies only where it changes them); segments, looked up only while compiling, too.
     private readonly PagedTextMap<CompiledFlag> _flags;
     private readonly PagedTextMap<CompiledSegment> _segments;
+    private static long s_nextIdentity;
     private string? _contentHash;
+    private DependencyIndex? _dependencies;
 
     internal FlagSnapshot(long revision, PagedTextMap<CompiledFlag> flags, PagedTextMap<CompiledSegment> segments)
+        : this(revision, flags, segments, lineage: null, dependencies: null)
+    {
+    }
+
+    /// <param name="revision">The revision.</param>
+    /// <param name="flags">The compiled flags.</param>
+    /// <param name="segments">The compiled segments.</param>
+    /// <param name="lineage">Built by a delta: what it changed against its base; else null.</param>
+    /// <param name="dependencies">The base's dependency index when the delta changed no edge; else null (built on first use).</param>
+    internal FlagSnapshot(long revision, PagedTextMap<CompiledFlag> flags, PagedTextMap<CompiledSegment> segments, SnapshotLineage? lineage, DependencyIndex? dependencies)
     {
         Revision = revision;
         _flags = flags;
         _segments = segments;
+        Lineage = lineage;
+        _dependencies = dependencies;
+        Identity = Interlocked.Increment(ref s_nextIdentity);
     }
 
     /// <summary>The snapshot with no flags, at revision 0: what a client serves before its first snapshot arrives.</summary>
@@ -54,6 +69,31 @@ public sealed class FlagSnapshot
     internal PagedTextMap<CompiledFlag> Flags => _flags;
 
     internal PagedTextMap<CompiledSegment> Segments => _segments;
+
+    /// <summary>Unique in this process: what a later snapshot's <see cref="Lineage"/> names as its base.</summary>
+    internal long Identity { get; }
+
+    /// <summary>What the delta that built this snapshot changed against its base; null for a full build.</summary>
+    internal SnapshotLineage? Lineage { get; }
+
+    /// <summary>Who depends on whom (built on first use, O(flags), unless a delta handed its base's index on).</summary>
+    internal DependencyIndex Dependencies
+    {
+        get
+        {
+            var index = Volatile.Read(ref _dependencies);
+            if (index is null)
+            {
+                index = DependencyIndex.Build(_flags.Values, _segments.Values);
+                index = Interlocked.CompareExchange(ref _dependencies, index, null) ?? index;
+            }
+
+            return index;
+        }
+    }
+
+    /// <summary>The dependency index if it was built already (a delta hands it on only then).</summary>
+    internal DependencyIndex? DependenciesIfBuilt => Volatile.Read(ref _dependencies);
 
     /// <summary>
     /// The documents this snapshot was compiled from (deep copies, flags and segments in ordinal key order), e.g.

@@ -26,6 +26,7 @@ internal static class ServerLogEvents
     public const int StreamMessageRefused = 3204;
     public const int StreamAborted = 3205;
     public const int HeartbeatStopped = 3206;
+    public const int FanoutCompleted = 3250;
 
     // Web console (ConsoleAntiforgery, ConsoleAuth): 3300-3399.
     public const int ConsoleAntiforgeryRefused = 3300;

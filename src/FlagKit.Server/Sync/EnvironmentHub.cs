@@ -37,16 +37,22 @@ internal sealed class EnvironmentHub
     private long _documentBytes;
     private long _resumeDeltaBytes;
     private long _droppedSubscribers;
+    private readonly ILogger? _fanoutLog;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates an empty hub.</summary>
     /// <param name="environment">The environment name.</param>
     /// <param name="logCapacity">Revisions kept in the change log.</param>
     /// <param name="chunkBytes">Messages are cut at about this many bytes of documents.</param>
     /// <param name="metrics">Where fan-out latency and dropped subscribers are recorded (none when null).</param>
-    public EnvironmentHub(string environment, int logCapacity, int chunkBytes, Diagnostics.ServerMetrics? metrics = null)
+    /// <param name="fanoutLog">The fan-out log (<see cref="FanoutLog.Category"/>); each publish is tracked only while it is enabled.</param>
+    /// <param name="time">The clock of the fan-out log (default: the system's).</param>
+    public EnvironmentHub(string environment, int logCapacity, int chunkBytes, Diagnostics.ServerMetrics? metrics = null, ILogger? fanoutLog = null, TimeProvider? time = null)
     {
         _metrics = metrics;
         Environment = environment;
+        _fanoutLog = fanoutLog;
+        _time = time ?? TimeProvider.System;
         _logCapacity = logCapacity;
         _chunkBytes = chunkBytes;
         _logByteBudget = Math.Max(64L * 1024 * 1024, (long)chunkBytes * 16);
@@ -161,14 +167,10 @@ internal sealed class EnvironmentHub
             }
 
             var batch = BuildDelta(from, change.Revision, change.Upserts, change.Removed, change.KilledFlags) with { FanOut = _metrics?.StartFanOut(Environment) };
-            foreach (var s in _subscribers.ToList())
-            {
-                if (!s.TryEnqueue(batch))
-                {
-                    DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {change.Revision}");
-                }
-            }
-
+            var fanout = _subscribers.Count != 0 && _fanoutLog?.IsEnabled(LogLevel.Information) == true
+                ? new FanoutTracker(Environment, change.Revision, _subscribers.Count, _time.GetUtcNow(), _time, _fanoutLog)
+                : null;
+            EnqueueLocked(batch with { Fanout = fanout }, change.Revision);
             batch.FanOut?.Published();
         }
     }
@@ -226,14 +228,7 @@ internal sealed class EnvironmentHub
             {
                 Heartbeat = new Heartbeat { Revision = _revision, ServerTime = Timestamp.FromDateTimeOffset(now) },
             });
-            var batch = new SyncBatch(_revision, [frame], Transfers: false);
-            foreach (var s in _subscribers.ToList())
-            {
-                if (!s.TryEnqueue(batch))
-                {
-                    DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {_revision}");
-                }
-            }
+            EnqueueLocked(new SyncBatch(_revision, [frame], Transfers: false), _revision);
         }
     }
 
@@ -269,6 +264,25 @@ internal sealed class EnvironmentHub
             }
 
             return ended;
+        }
+    }
+
+    /// <summary>Queues one shared batch to every subscriber; one whose queue is full is dropped (told to resync).</summary>
+    private void EnqueueLocked(SyncBatch batch, long revision)
+    {
+        List<SyncSubscriber>? behind = null;
+        foreach (var s in _subscribers)
+        {
+            if (!s.TryEnqueue(batch))
+            {
+                batch.Fanout?.Abandoned();
+                (behind ??= []).Add(s);
+            }
+        }
+
+        foreach (var s in behind ?? [])
+        {
+            DropLocked(s, $"fell behind: more than {s.Capacity} batches waiting at revision {revision}");
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
@@ -31,6 +33,9 @@ internal sealed class FlagSyncService
 
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
     private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A frame at least this large (a snapshot chunk) is flushed on its own; smaller ones leave with the batch's last.</summary>
+    private const int FlushEachFrameBytes = 16 * 1024;
 
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -186,16 +191,18 @@ internal sealed class FlagSyncService
         var http = context.GetHttpContext();
         using var done = new CancellationTokenSource();
         var doneToken = done.Token;
-        using var stopAcks = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // The call ending ends the subscriber, which completes its queue and so the send loop: one registration per
+        // stream instead of linked token sources (streams are many and idle; each object they hold counts).
+        using var callEnded = context.CancellationToken.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.ClientGone, "the call ended"), subscriber);
         using var watchdog = subscriber.Ended.Register(() => _ = AbortIfStuckAsync(http, subscriber, doneToken));
-        var acks = ReadAcksAsync(requests, subscriber, stopAcks.Token);
+        var acks = ReadAcksAsync(requests, subscriber, doneToken);
         try
         {
             // Ended already (its key revoked while it subscribed): no Welcome, only the final status.
             if (subscriber.EndReason == SubscriberEnd.None)
             {
                 await responses.WriteAsync(welcome).ConfigureAwait(false);
-                await SendBatchesAsync(responses, subscriber, context.CancellationToken).ConfigureAwait(false);
+                await SendBatchesAsync(http.Response.BodyWriter, subscriber).ConfigureAwait(false);
             }
 
             if (await FinishAsync(responses, subscriber, context).ConfigureAwait(false))
@@ -208,18 +215,16 @@ internal sealed class FlagSyncService
         finally
         {
             done.Cancel();
-            stopAcks.Cancel();
             await acks.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Writes queued batches until the subscriber ends or the call does.</summary>
-    private async Task SendBatchesAsync(IServerStreamWriter<SyncFrame> responses, SyncSubscriber subscriber, CancellationToken callEnded)
+    /// <summary>Writes queued batches until the subscriber ends (its queue completes; the call ending ends it too).</summary>
+    private async Task SendBatchesAsync(PipeWriter body, SyncSubscriber subscriber)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(subscriber.Ended, callEnded);
         try
         {
-            await foreach (var batch in subscriber.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
+            await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
             {
                 // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
                 // from its last write, and "sent" must never read later than "acked".
@@ -228,23 +233,68 @@ internal sealed class FlagSyncService
                     _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
                 }
 
-                foreach (var frame in batch.Frames)
+                if (!await WriteBatchAsync(body, subscriber, batch).ConfigureAwait(false))
                 {
-                    if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
-                    {
-                        // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
-                        return;
-                    }
-
-                    await responses.WriteAsync(frame).ConfigureAwait(false);
+                    // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
+                    return;
                 }
 
                 batch.FanOut?.Written();
             }
         }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException && subscriber.EndReason != SubscriberEnd.None)
         {
-            // Ended: FinishAsync says how.
+            // Ended while a write waited (the client left, or the watchdog aborted a stream that stopped reading):
+            // FinishAsync says how.
+        }
+    }
+
+    /// <summary>
+    /// Writes one batch's frames straight into the response body: each frame is already a whole gRPC message (prefix and
+    /// payload, shared by every subscriber), so a stream's cost is a copy and one flush per batch (a large snapshot
+    /// chunk is flushed on its own, so the stream never buffers more than about a chunk). False when the key was
+    /// revoked (or the stream refused) meanwhile, or the client is gone.
+    /// </summary>
+    /// <remarks>Safe beside gRPC: the response headers were written at the start, and nothing else writes the body
+    /// while this loop runs (Welcome before it, the final message after it).</remarks>
+    private static async Task<bool> WriteBatchAsync(PipeWriter body, SyncSubscriber subscriber, SyncBatch batch)
+    {
+        var written = false;
+        try
+        {
+            var frames = batch.Frames;
+            for (var i = 0; i < frames.Count; i++)
+            {
+                if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
+                {
+                    return false;
+                }
+
+                body.Write(frames[i].Wire);
+                if (i == frames.Count - 1 || frames[i].Wire.Length >= FlushEachFrameBytes)
+                {
+                    var flushed = await body.FlushAsync().ConfigureAwait(false);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            written = true;
+            return true;
+        }
+        finally
+        {
+            if (written)
+            {
+                batch.Fanout?.Written();
+            }
+            else
+            {
+                batch.Fanout?.Abandoned();
+                batch.FanOut?.Abandoned();
+            }
         }
     }
 

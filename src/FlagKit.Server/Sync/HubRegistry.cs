@@ -17,6 +17,7 @@ internal sealed class HubRegistry : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<HubRegistry> _logger;
     private readonly ServerMetrics _metrics;
+    private readonly ILogger _fanoutLog;
     private long _nextStreamId;
     private volatile bool _stopping;
 
@@ -26,8 +27,10 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="lifetime">The host lifetime (shutdown notice).</param>
     /// <param name="logger">Logger.</param>
     /// <param name="metrics">The server's instruments (connected streams are read from the hubs).</param>
-    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger, ServerMetrics metrics)
+    /// <param name="loggers">Creates the fan-out log (<see cref="FanoutLog.Category"/>).</param>
+    public HubRegistry(IOptions<FlagServerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HubRegistry> logger, ServerMetrics metrics, ILoggerFactory loggers)
     {
+        _fanoutLog = loggers.CreateLogger(FanoutLog.Category);
         _metrics = metrics;
         metrics.ObserveStreams(() => _hubs.Values.Select(h => new System.Diagnostics.Metrics.Measurement<int>(h.SubscriberCount, new KeyValuePair<string, object?>(ServerMetrics.EnvironmentTag, h.Environment))));
         _options = options.Value;
@@ -51,7 +54,7 @@ internal sealed class HubRegistry : BackgroundService
     /// <param name="environment">The environment name.</param>
     /// <returns>The hub.</returns>
     public EnvironmentHub GetOrAdd(string environment) =>
-        _hubs.GetOrAdd(environment, static (name, r) => new EnvironmentHub(name, r._options.ChangeLogCapacity, r._options.BatchChunkBytes, r._metrics), this);
+        _hubs.GetOrAdd(environment, static (name, r) => new EnvironmentHub(name, r._options.ChangeLogCapacity, r._options.BatchChunkBytes, r._metrics, r._fanoutLog, r._time), this);
 
     /// <summary>The hub of an environment, if it exists.</summary>
     /// <param name="environment">The environment name.</param>

@@ -108,6 +108,7 @@ internal sealed class SyncSubscriber : IDisposable
         while (_queue.Reader.TryRead(out var left))
         {
             left.FanOut?.Abandoned();
+            left.Fanout?.Abandoned();
         }
 
         try

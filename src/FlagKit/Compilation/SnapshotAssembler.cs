@@ -84,6 +84,54 @@ internal sealed class SnapshotAssembler
         return new FlagSnapshot(revision, _flags.Build(), _segments.Build());
     }
 
+    /// <summary>
+    /// Assembles a delta's snapshot: records what it touched against <paramref name="previous"/> (its lineage), and hands
+    /// the previous dependency index on when no touched document changed an edge (segment named, prerequisite).
+    /// </summary>
+    /// <param name="revision">The revision.</param>
+    /// <param name="previous">The snapshot the delta applies to.</param>
+    /// <param name="touchedFlags">Flag keys upserted, removed or recompiled.</param>
+    /// <param name="touchedSegments">Segment keys upserted, removed or recompiled.</param>
+    public FlagSnapshot AssembleDelta(long revision, FlagSnapshot previous, HashSet<string> touchedFlags, HashSet<string> touchedSegments)
+    {
+        CompileSegments();
+        var compiledFlags = CompileFlags();
+        CheckPrerequisites(compiledFlags);
+        var flags = _flags.Build();
+        var segments = _segments.Build();
+        // Built on the first delta after a full build (O(flags), once), then handed on from snapshot to snapshot.
+        DependencyIndex? dependencies = previous.Dependencies;
+        if (dependencies is not null)
+        {
+            foreach (var key in touchedFlags)
+            {
+                previous.Flags.TryGetValue(key, out var before);
+                flags.TryGetValue(key, out var after);
+                if (!DependencyIndex.SameEdges(before, after))
+                {
+                    dependencies = null;
+                    break;
+                }
+            }
+        }
+
+        if (dependencies is not null)
+        {
+            foreach (var key in touchedSegments)
+            {
+                previous.Segments.TryGetValue(key, out var before);
+                segments.TryGetValue(key, out var after);
+                if (!DependencyIndex.SameEdges(before, after))
+                {
+                    dependencies = null;
+                    break;
+                }
+            }
+        }
+
+        return new FlagSnapshot(revision, flags, segments, new SnapshotLineage(previous.Identity, touchedFlags, touchedSegments), dependencies);
+    }
+
     private void CompileSegments()
     {
         // Pending documents by key (the first of duplicates wins; the others are errors).

@@ -112,28 +112,47 @@ internal static class SnapshotBuilder
         }
 
         var assembler = new SnapshotAssembler(flags, segments, previous, failures);
+        var touchedFlags = new HashSet<string>(removedFlags, StringComparer.Ordinal);
+        var upserted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var segment in upsertSegments)
+        {
+            if (segment?.Key is { } key)
+            {
+                upserted.Add(key);
+            }
+        }
+
         if (changedSegments.Count != 0)
         {
-            var grew = true;
-            while (grew)
-            {
-                grew = false;
-                foreach (var segment in segments.Values)
-                {
-                    if (!changedSegments.Contains(segment.Key) && segment.SegmentReferences.Any(changedSegments.Contains))
-                    {
-                        changedSegments.Add(segment.Key);
-                        grew = true;
-                    }
-                }
-            }
-
-            var upserted = new HashSet<string>(upsertSegments.Where(s => s?.Key is not null).Select(s => s.Key), StringComparer.Ordinal);
+            // Found through the dependency index (built once per snapshot that needs it, then handed on by deltas
+            // that change no edge), not by a scan of every segment and flag.
+            var dependencies = previous.Dependencies;
+            dependencies.CloseOverSegmentUsers(changedSegments);
             foreach (var key in changedSegments)
             {
                 if (!upserted.Contains(key) && segments.TryGetValue(key, out var dependent))
                 {
                     assembler.AddSegment(dependent.Document, "$");
+                }
+            }
+
+            var upsertedFlags = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var flag in upsertFlags)
+            {
+                if (flag?.Key is { } key)
+                {
+                    upsertedFlags.Add(key);
+                }
+            }
+
+            foreach (var segmentKey in changedSegments)
+            {
+                foreach (var flagKey in dependencies.FlagsUsingSegment(segmentKey))
+                {
+                    if (!upsertedFlags.Contains(flagKey) && touchedFlags.Add(flagKey) && flags.TryGetValue(flagKey, out var flag))
+                    {
+                        assembler.AddFlag(flag.Document, "$");
+                    }
                 }
             }
         }
@@ -143,24 +162,17 @@ internal static class SnapshotBuilder
             assembler.AddSegment(segment, "$");
         }
 
-        var upsertedFlags = new HashSet<string>(upsertFlags.Where(f => f?.Key is not null).Select(f => f.Key), StringComparer.Ordinal);
-        if (changedSegments.Count != 0)
-        {
-            foreach (var flag in previous.Flags.Values)
-            {
-                if (!upsertedFlags.Contains(flag.Key) && flags.ContainsKey(flag.Key) && flag.SegmentReferences.Any(changedSegments.Contains))
-                {
-                    assembler.AddFlag(flag.Document, "$");
-                }
-            }
-        }
-
         foreach (var flag in upsertFlags)
         {
+            if (flag?.Key is { } key)
+            {
+                touchedFlags.Add(key);
+            }
+
             assembler.AddFlag(flag, "$");
         }
 
-        return assembler.Assemble(toRevision);
+        return assembler.AssembleDelta(toRevision, previous, touchedFlags, changedSegments);
     }
 
     private static void Add(SnapshotAssembler assembler, FlagFile file, string? focusKey)

@@ -7,6 +7,7 @@ namespace FlagKit.Sources;
 /// <summary>The disk cache: loaded at start, served when the server is unreachable or slow, written after each batch.</summary>
 public sealed partial class GrpcFlagSource
 {
+    private DiskCacheWriter? _cacheWriter;
     /// <summary>Reads and compiles the disk cache at start; what it holds becomes the revision to resume from.</summary>
     private void LoadCache()
     {
@@ -118,7 +119,10 @@ public sealed partial class GrpcFlagSource
         }
     }
 
-    /// <summary>Writes the snapshot just applied to the disk cache; a failure is logged and the old file stays.</summary>
+    /// <summary>
+    /// Hands the snapshot just applied to the disk cache's writer: the file is written behind the sync loop (serializing
+    /// every document is O(flags)), coalesced with the batches that follow while a write runs.
+    /// </summary>
     private void WriteCache(FlagSnapshot snapshot)
     {
         if (_cache is null)
@@ -126,14 +130,35 @@ public sealed partial class GrpcFlagSource
             return;
         }
 
+        DiskCacheWriter writer;
+        lock (_gate)
+        {
+            writer = _cacheWriter ??= new DiskCacheWriter(WriteCacheNow);
+        }
+
+        writer.Schedule(snapshot);
+    }
+
+    /// <summary>Waits for the disk cache writes handed over so far (at dispose: the cache holds the last batch applied).</summary>
+    private Task FlushCacheAsync()
+    {
+        lock (_gate)
+        {
+            return _cacheWriter?.FlushAsync() ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Writes a snapshot to the disk cache; a failure is logged and the old file stays.</summary>
+    private void WriteCacheNow(FlagSnapshot snapshot)
+    {
         try
         {
-            _cache.Write(snapshot.ToFile(), snapshot.Revision, snapshot.ContentHash);
+            _cache!.Write(snapshot.ToFile(), snapshot.Revision, snapshot.ContentHash);
             Diagnostics.CacheWrites++;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            GrpcFlagSourceLog.CacheWriteFailed(_log, _cache.FilePath, e);
+            GrpcFlagSourceLog.CacheWriteFailed(_log, _cache!.FilePath, e);
         }
     }
 }

@@ -153,6 +153,7 @@ public sealed partial class GrpcFlagSource : FlagSource
             // Expected on shutdown.
         }
 
+        await FlushCacheAsync().ConfigureAwait(false);
         _started.TrySetResult();
         _channel.Dispose();
         _lifetime.Dispose();

@@ -39,6 +39,27 @@ public sealed class ApplyDeltaPropertyTests
         }
     }
 
+    [TestCase(21)]
+    [TestCase(22)]
+    public void ChangedKeys_RandomSequenceOfDeltas_SameKeysAsAFullComparison(int seed)
+    {
+        // The delta's own account of what it touched (O(change)) must name exactly the keys a comparison of every
+        // flag and segment names (the full build has no lineage, so ChangedKeys compares everything).
+        var model = new Model(new Random(seed));
+        var snapshot = SnapshotBuilder.Build(model.File(), 1);
+        for (var revision = 2; revision < 80; revision++)
+        {
+            var delta = model.NextDelta();
+            var next = SnapshotBuilder.ApplyDelta(snapshot, revision, delta.Flags, delta.Segments, delta.RemovedFlags, delta.RemovedSegments, []);
+            var full = SnapshotBuilder.Build(model.File(), revision);
+
+            Assert.That(next.Lineage, Is.Not.Null);
+            Assert.That(FlagKit.Evaluation.SnapshotDiff.ChangedKeys(snapshot, next), Is.EqualTo(FlagKit.Evaluation.SnapshotDiff.ChangedKeys(snapshot, full)),
+                $"seed {seed}, revision {revision} ({delta})");
+            snapshot = next;
+        }
+    }
+
     private static void AssertSame(FlagSnapshot delta, FlagSnapshot full, string where)
     {
         Assert.That(delta.FlagKeys.Order(StringComparer.Ordinal), Is.EqualTo(full.FlagKeys.Order(StringComparer.Ordinal)), where);

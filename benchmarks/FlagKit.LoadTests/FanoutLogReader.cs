@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace FlagKit.LoadTests;
+
+/// <summary>When the server wrote a revision to the last of its streams: what it logs once per revision (category <see cref="Category"/>).</summary>
+internal sealed record FanoutRecord(long Revision, string Environment, int Streams, DateTimeOffset Published, DateTimeOffset LastWritten);
+
+/// <summary>Reads the server's fan-out log lines from its console (simple formatter, single line) as they come.</summary>
+internal sealed partial class FanoutLogReader
+{
+    /// <summary>The server's fan-out log category (Information enables it).</summary>
+    public const string Category = "FlagKit.Server.Sync.Fanout";
+
+    private readonly ConcurrentDictionary<(string Environment, long Revision), FanoutRecord> _records = new();
+
+    /// <summary>Takes one line of the server's output.</summary>
+    /// <returns>True when it was a fan-out line.</returns>
+    public bool OnLine(string line)
+    {
+        Match m = Line().Match(line);
+        if (!m.Success)
+        {
+            return false;
+        }
+
+        {
+            var record = new FanoutRecord(
+                long.Parse(m.Groups["rev"].Value, CultureInfo.InvariantCulture),
+                m.Groups["env"].Value,
+                int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture),
+                DateTimeOffset.Parse(m.Groups["pub"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                DateTimeOffset.Parse(m.Groups["last"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+            _records[(record.Environment, record.Revision)] = record;
+        }
+
+        return true;
+    }
+
+    /// <summary>The record of a revision once the server logged it (it logs when the last stream was written).</summary>
+    public async Task<FanoutRecord> WaitAsync(long revision, string environment = ServerProcess.Environment)
+    {
+        var clock = Stopwatch.StartNew();
+        FanoutRecord? record;
+        while (!_records.TryGetValue((environment, revision), out record))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"the server logged no fan-out of revision {revision} (is {Category} at Information?)");
+            }
+
+            await Task.Delay(5);
+        }
+
+        return record;
+    }
+
+    [GeneratedRegex(@"Fan-out of revision (?<rev>\d+) in '(?<env>[^']*)': (?<n>\d+) streams written; published (?<pub>\S+), last written (?<last>\S+)")]
+    private static partial Regex Line();
+}

@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using FlagKit.Documents;
+using FlagKit.Protocol.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace FlagKit.LoadTests;
+
+/// <summary>
+/// <c>--streams N</c>: what one server pays per connected stream. N raw Sync streams (Hello, then read; no SDK behind
+/// them, so the harness stays cheap), multiplexed over a few HTTP/2 connections from this process. Measures the
+/// server's resident memory per idle stream, its CPU while the streams idle (heartbeats), and each change's fan-out:
+/// durable (the write's committed_at) → the last of the N streams written, from the server's fan-out log.
+/// </summary>
+internal static class StreamsRun
+{
+    /// <summary>Streams opened before the baseline is read: the first ones pay for JIT and pools, not per stream.</summary>
+    private const int Warmup = 200;
+
+    public static async Task<List<string>> RunAsync(string serverDll, int streams, int writes, int idleSeconds, double heartbeatSeconds)
+    {
+        var fanout = new FanoutLogReader();
+        await using var server = await ServerProcess.StartAsync(serverDll, new Dictionary<string, string>
+        {
+            ["FlagKit:Server:HeartbeatInterval"] = TimeSpan.FromSeconds(heartbeatSeconds).ToString("c", CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:" + FanoutLogReader.Category] = "Information",
+            ["Logging:Console:FormatterName"] = "simple",
+            ["Logging:Console:FormatterOptions:SingleLine"] = "true",
+        }, fanout.OnLine);
+        long revision = (await server.Admin.PutDocumentAsync(Put(0))).Revision;
+
+        using var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
+        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        var client = new FlagSync.FlagSyncClient(channel);
+        var receipts = new Receipts();
+        var open = new List<RawStream>(streams);
+        using var stop = new CancellationTokenSource();
+
+        await OpenAsync(Math.Min(Warmup, streams));
+        await Task.Delay(3000);
+        long baseline = Settled(server);
+        int baseStreams = open.Count;
+        var connect = Stopwatch.StartNew();
+        await OpenAsync(streams);
+        double connectSeconds = connect.Elapsed.TotalSeconds;
+        await Task.Delay(5000);
+        long connected = Settled(server);
+        double perStream = (connected - baseline) / 1024.0 / Math.Max(1, open.Count - baseStreams);
+
+        // Idle: only heartbeats (and Kestrel's per-connection pings) go out.
+        long heartbeatsBefore = receipts.Heartbeats;
+        TimeSpan cpuBefore = server.CpuTime;
+        var idle = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+        double idleCpu = (server.CpuTime - cpuBefore).TotalSeconds / idle.Elapsed.TotalSeconds;
+        long heartbeats = receipts.Heartbeats - heartbeatsBefore;
+        long afterIdle = Settled(server);
+        double perStreamIdle = (afterIdle - baseline) / 1024.0 / Math.Max(1, open.Count - baseStreams);
+
+        // Fan-out: one write at a time, each waited for until every stream has its Transferred.
+        var durableToLastWritten = new List<double>();
+        var publishToLastWritten = new List<double>();
+        var durableToLastReceived = new List<double>();
+        var requestToDurable = new List<double>();
+        TimeSpan cpuWrites = server.CpuTime;
+        var writesClock = Stopwatch.StartNew();
+        for (int i = 1; i <= writes; i++)
+        {
+            DateTimeOffset requested = DateTimeOffset.UtcNow;
+            WriteResponse write = await server.Admin.PutDocumentAsync(Put(i));
+            DateTimeOffset durable = write.CommittedAt.ToDateTimeOffset();
+            await Wait(() => receipts.Count(write.Revision) >= open.Count, $"every stream received revision {write.Revision}");
+            FanoutRecord record = await fanout.WaitAsync(write.Revision);
+            requestToDurable.Add((durable - requested).TotalMilliseconds);
+            durableToLastWritten.Add((record.LastWritten - durable).TotalMilliseconds);
+            publishToLastWritten.Add((record.LastWritten - record.Published).TotalMilliseconds);
+            durableToLastReceived.Add((receipts.Last(write.Revision) - durable).TotalMilliseconds);
+            revision = write.Revision;
+        }
+
+        double writesCpu = (server.CpuTime - cpuWrites).TotalSeconds;
+        double writesWall = writesClock.Elapsed.TotalSeconds;
+        await stop.CancelAsync();
+        foreach (RawStream s in open)
+        {
+            s.Dispose();
+        }
+
+        return
+        [
+            $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s",
+            $"  server memory: {Mb(baseline)} with {baseStreams} streams, {Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
+            $"  after {idleSeconds} s idle: {Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
+            $"  idle {idleSeconds} s: server CPU {100 * idleCpu:F2} % of one core; {heartbeats} heartbeats received ({heartbeats / (double)idleSeconds:F0}/s)",
+            $"  fan-out, {writes} one-flag writes, each to all {open.Count} streams (server clock; last stream = last Transferred written):",
+            $"    request->durable: p50 {Pct(requestToDurable, 50):F1} ms, p99 {Pct(requestToDurable, 99):F1} ms",
+            $"    durable->last stream written: p50 {Pct(durableToLastWritten, 50):F1} ms, p99 {Pct(durableToLastWritten, 99):F1} ms, max {durableToLastWritten.Max():F1} ms",
+            $"    publish->last stream written: p50 {Pct(publishToLastWritten, 50):F1} ms, p99 {Pct(publishToLastWritten, 99):F1} ms",
+            $"    durable->last stream received (harness): p50 {Pct(durableToLastReceived, 50):F1} ms, p99 {Pct(durableToLastReceived, 99):F1} ms",
+            $"    server CPU over the writes: {writesCpu:F1} s in {writesWall:F1} s",
+        ];
+
+        async Task OpenAsync(int count)
+        {
+            while (open.Count < count)
+            {
+                int wave = Math.Min(count - open.Count, 500);
+                var batch = new List<RawStream>(wave);
+                for (int i = 0; i < wave; i++)
+                {
+                    batch.Add(RawStream.Start(client, open.Count + i, receipts, stop.Token));
+                }
+
+                open.AddRange(batch);
+                await Wait(() => batch.All(s => s.Synced), $"{open.Count} streams synced");
+            }
+        }
+    }
+
+    private static long Settled(ServerProcess server)
+    {
+        // The resident set after a quiet moment; the smallest of three reads (a collection may be running).
+        long best = long.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            best = Math.Min(best, server.ResidentBytes);
+            Thread.Sleep(500);
+        }
+
+        return best;
+    }
+
+    private static async Task Wait(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException("timed out waiting until " + what);
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    private static PutDocumentRequest Put(int value) => new()
+    {
+        Environment = ServerProcess.Environment,
+        Kind = DocumentKind.Flag,
+        Json = ByteString.CopyFromUtf8($$"""{ "key": "streams", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
+    };
+
+    private static double Pct(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double[] sorted = [.. values.Order()];
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:F0} MB";
+
+    /// <summary>Per revision: how many streams received its Transferred, and when the last one did.</summary>
+    private sealed class Receipts
+    {
+        private readonly ConcurrentDictionary<long, Receipt> _byRevision = new();
+        private long _heartbeats;
+
+        public long Heartbeats => Interlocked.Read(ref _heartbeats);
+
+        public void Heartbeat() => Interlocked.Increment(ref _heartbeats);
+
+        public void Transferred(long revision)
+        {
+            Receipt r = _byRevision.GetOrAdd(revision, static _ => new Receipt());
+            long now = DateTimeOffset.UtcNow.UtcTicks;
+            long seen;
+            while ((seen = Interlocked.Read(ref r.LastTicks)) < now && Interlocked.CompareExchange(ref r.LastTicks, now, seen) != seen)
+            {
+            }
+
+            Interlocked.Increment(ref r.Count);
+        }
+
+        public long Count(long revision) => _byRevision.TryGetValue(revision, out Receipt? r) ? Interlocked.Read(ref r.Count) : 0;
+
+        public DateTimeOffset Last(long revision) => new(Interlocked.Read(ref _byRevision[revision].LastTicks), TimeSpan.Zero);
+
+        private sealed class Receipt
+        {
+            public long Count;
+            public long LastTicks;
+        }
+    }
+
+    /// <summary>One Sync stream with nothing behind it but a read loop.</summary>
+    private sealed class RawStream : IDisposable
+    {
+        private readonly AsyncDuplexStreamingCall<SyncRequest, SyncResponse> _call;
+        private volatile bool _synced;
+
+        private RawStream(AsyncDuplexStreamingCall<SyncRequest, SyncResponse> call) => _call = call;
+
+        public bool Synced => _synced;
+
+        public static RawStream Start(FlagSync.FlagSyncClient client, int index, Receipts receipts, CancellationToken stop)
+        {
+            var call = client.Sync(new Metadata { { "authorization", "Bearer " + ServerProcess.SdkKey } }, cancellationToken: stop);
+            var stream = new RawStream(call);
+            _ = stream.RunAsync(index, receipts);
+            return stream;
+        }
+
+        public void Dispose() => _call.Dispose();
+
+        private async Task RunAsync(int index, Receipts receipts)
+        {
+            var hello = new Hello
+            {
+                SdkName = "load-raw",
+                SdkVersion = "1.0.0",
+                InstanceId = "raw-" + index.ToString(CultureInfo.InvariantCulture),
+                AppName = "load-streams",
+                AppVersion = "1.0.0",
+                Environment = ServerProcess.Environment,
+            };
+            hello.ProtocolVersions.Add(1);
+            hello.SchemaVersions.Add(FlagFile.CurrentSchema);
+            try
+            {
+                await _call.RequestStream.WriteAsync(new SyncRequest { Hello = hello });
+                await foreach (SyncResponse response in _call.ResponseStream.ReadAllAsync())
+                {
+                    switch (response.KindCase)
+                    {
+                        case SyncResponse.KindOneofCase.Transferred:
+                            receipts.Transferred(response.Transferred.Revision);
+                            _synced = true;
+                            break;
+                        case SyncResponse.KindOneofCase.Heartbeat:
+                            receipts.Heartbeat();
+                            break;
+                    }
+                }
+            }
+            catch (RpcException)
+            {
+                // Cancelled at the end of the run, or the server went away.
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+}
