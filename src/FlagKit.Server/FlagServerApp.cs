@@ -5,6 +5,7 @@ using FlagKit.Server.Configuration;
 using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
+using FlagKit.Server.Replication;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Writes;
@@ -66,6 +67,7 @@ internal static class FlagServerApp
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
         services.AddSingleton<ServerBootstrap>();
+        services.AddReplication(options);
 
         services.AddGrpc(grpc =>
         {
