@@ -81,6 +81,33 @@ internal sealed class ReplicaListener : BackgroundService
     /// <summary>When the last full catch-up (every environment and the keys) succeeded.</summary>
     public DateTimeOffset? LastFullCatchUp { get; private set; }
 
+    /// <summary>
+    /// An SDK resuming here holds a revision this replica has not learnt yet (it moved from a replica that was ahead):
+    /// catch the environment up first, so that it gets a delta from its revision rather than a snapshot of an older one.
+    /// Best effort, bounded: on a store error or after a second the stream is served from what this replica holds.
+    /// </summary>
+    /// <param name="environment">The environment.</param>
+    /// <param name="sdkRevision">The revision the SDK holds.</param>
+    /// <param name="hubRevision">The revision this replica's hub serves.</param>
+    /// <param name="cancellationToken">The call's cancellation.</param>
+    /// <returns>Completes when caught up or given up.</returns>
+    public async Task CatchUpForResumeAsync(string environment, long sdkRevision, long hubRevision, CancellationToken cancellationToken)
+    {
+        if (sdkRevision <= hubRevision)
+        {
+            return;
+        }
+
+        try
+        {
+            await _catalog.CatchUpAsync(environment, cancellationToken).WaitAsync(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+        {
+            ReplicationLog.CatchUpFailed(_logger, e.Message);
+        }
+    }
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(
