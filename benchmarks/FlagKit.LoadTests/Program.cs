@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- [--clients 1000] [--rate 10] [--seconds 10]
 //       [--ack-clients 1,100,1000] [--ack-writes 20] [--flags 10000] [--skip-large | --only-large]
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --replicas 1,3 [--clients 300] (docs/scale-out.md)
 //
 // Figures and the commands that produced them: docs/reliability.md.
 using System.Collections.Concurrent;
@@ -18,6 +19,12 @@ using FlagKit.Sources;
 using Google.Protobuf;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Contains("--replicas"))
+{
+    // Several server replicas on one PostgreSQL database: see ReplicaBenchmark.cs and docs/scale-out.md.
+    return await ReplicaBenchmark.RunAsync(args);
+}
+
 var options = Args.Parse(args);
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
 Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags");
