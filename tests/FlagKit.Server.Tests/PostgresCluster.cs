@@ -111,6 +111,9 @@ public sealed class PostgresCluster : IDisposable
     {
         PgTool("pg_ctl", ["-D", DataDir, "-m", "fast", "-w", "stop"], "pg_ctl stop (restart)");
         PgStart(Port);
+
+        // This process's pooled connections were cut: drop them rather than fail the next call on one.
+        NpgsqlConnection.ClearAllPools();
     }
 
     private void PgStart(int port) =>
