@@ -169,6 +169,12 @@ internal sealed class ApiKeyRegistry
     /// <exception cref="InvalidOperationException">It is the last live admin key (revoking it would lock everyone out).</exception>
     public ApiKeyRecord? Revoke(string id, string actor)
     {
+        if (!_byHash.Values.Any(k => k.Record.Id == id))
+        {
+            // Replicas: a key created on another replica and not learnt here yet.
+            Refresh();
+        }
+
         LiveKey revoked;
         DateTimeOffset now;
         lock (_changeLock)

@@ -37,7 +37,7 @@ internal sealed class ReplicaListener : BackgroundService
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ReplicaListener> _logger;
-    private readonly ConcurrentDictionary<long, byte> _dirty = new();
+    private readonly ConcurrentDictionary<long, long> _dirty = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private volatile bool _fullPending = true;
     private volatile bool _keysPending;
@@ -172,9 +172,11 @@ internal sealed class ReplicaListener : BackgroundService
         {
             _keysPending = true;
         }
-        else if (payload.Split(':') is [_, var id, ..] && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var environmentId))
+        else if (payload.Split(':') is [_, var id, .. var rest] && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var environmentId))
         {
-            _dirty[environmentId] = 0;
+            // The highest revision hinted per environment (0 for a new environment: always read).
+            var revision = rest is [var r] && long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+            _dirty.AddOrUpdate(environmentId, revision, (_, seen) => Math.Max(seen, revision));
         }
         else
         {
@@ -258,14 +260,15 @@ internal sealed class ReplicaListener : BackgroundService
 
         foreach (var environmentId in _dirty.Keys)
         {
-            _dirty.TryRemove(environmentId, out _);
+            _dirty.TryRemove(environmentId, out var hinted);
             if (_catalog.NameOf(environmentId) is not { } name)
             {
                 LearnEnvironments();
                 name = _catalog.NameOf(environmentId);
             }
 
-            if (name is not null)
+            // This replica's own commits (and hints it already caught up past) need no read.
+            if (name is not null && (hinted == 0 || _catalog.Get(name).Revision < hinted))
             {
                 await _catalog.CatchUpAsync(name, ct).ConfigureAwait(false);
             }

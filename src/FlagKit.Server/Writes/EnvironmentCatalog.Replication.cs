@@ -58,6 +58,32 @@ internal sealed partial class EnvironmentCatalog
     /// <returns>The name, or null.</returns>
     public string? NameOf(long environmentId) => _states.Values.FirstOrDefault(s => s.Record.Id == environmentId)?.Name;
 
+    /// <summary>After a commit refused because another replica took the revision: catch up, or answer Unavailable when the store cannot be read.</summary>
+    private void CatchUpAfterConflict(string name)
+    {
+        try
+        {
+            CatchUpLocked(name);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw new WriteRefusedException(WriteRefusal.Unavailable, $"Another replica committed first and the store could not be read ({e.Message}); nothing was changed. Retry.");
+        }
+    }
+
+    /// <summary>Before a write whose expected revision is ahead of this replica; Unavailable when the store cannot be read.</summary>
+    private async Task CatchUpForWriteAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CatchUpAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw new WriteRefusedException(WriteRefusal.Unavailable, $"The store could not be read ({e.Message}); nothing was changed. Retry.");
+        }
+    }
+
     private int LearnEnvironmentsLocked()
     {
         var learnt = 0;

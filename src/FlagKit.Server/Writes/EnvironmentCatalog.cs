@@ -186,6 +186,12 @@ internal sealed partial class EnvironmentCatalog
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
         var name = Get(command.Environment).Name;
+        if (command.Options is { HasExpectedRevision: true } expected && expected.ExpectedRevision > Get(name).Revision)
+        {
+            // Replicas: the caller read a revision another replica committed and this one has not learnt yet.
+            await CatchUpForWriteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
         var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
         if (command.Urgent)
         {
@@ -293,7 +299,7 @@ internal sealed partial class EnvironmentCatalog
         }
         catch (RevisionConflictException)
         {
-            CatchUpLocked(state.Name);
+            CatchUpAfterConflict(state.Name);
             return null;
         }
         catch (IdempotencyKeyTakenException e)
