@@ -79,7 +79,7 @@ internal static class StoreMigrations
                 BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
             """),
         (4, "leases: once-only work across replicas (name, holder, fencing token, expiry)", """
-            CREATE TABLE leases (
+            CREATE TABLE IF NOT EXISTS leases (
                 name TEXT PRIMARY KEY,
                 holder TEXT NOT NULL,
                 token INTEGER NOT NULL,

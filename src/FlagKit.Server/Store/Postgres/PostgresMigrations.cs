@@ -81,7 +81,7 @@ internal static class PostgresMigrations
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
         (2, "leases: once-only work across replicas (name, holder, fencing token, expiry)", """
-            CREATE TABLE leases (
+            CREATE TABLE IF NOT EXISTS leases (
                 name text PRIMARY KEY,
                 holder text NOT NULL,
                 token bigint NOT NULL,
