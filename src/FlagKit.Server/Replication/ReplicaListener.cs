@@ -147,8 +147,10 @@ internal sealed class ReplicaListener : BackgroundService
                     }
                 }
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                // Whatever broke the connection (the database restarted, the backend was terminated, a network error):
+                // reconnect; the poll keeps this replica up to date meanwhile.
                 IsListening = false;
                 var delay = ReconnectDelay(++failures);
                 ReplicationLog.ListenerLost(_logger, e.Message, delay);
