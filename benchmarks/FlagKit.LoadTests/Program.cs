@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --processes 4 [--clients 1000] [--rate 10] [--seconds 10]
 //       (the propagation run with the SDK clients in N child processes; request->durable, durable->last stream written,
 //        and per process last stream written->applied)
+//   dotnet run -c Release --project benchmarks/FlagKit.LoadTests -- --replicas 1,3 [--clients 300] (docs/scale-out.md)
 //
 // Figures and the commands that produced them: docs/reliability.md.
 using System.Collections.Concurrent;
@@ -28,6 +29,12 @@ if (args.Contains("--child"))
     // A child of --processes N: plays its share of the SDK clients.
     string? Arg(string name) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     return await ClientsChild.RunAsync(new Uri(Arg("--server")!), int.Parse(Arg("--clients")!, CultureInfo.InvariantCulture));
+}
+
+if (args.Contains("--replicas"))
+{
+    // Several server replicas on one PostgreSQL database: see ReplicaBenchmark.cs and docs/scale-out.md.
+    return await ReplicaBenchmark.RunAsync(args);
 }
 
 var options = Args.Parse(args);

@@ -21,8 +21,15 @@ public sealed class FlagKitOptions : IValidatableObject
 {
     private const string Day = "1.00:00:00";
 
-    /// <summary>The flag server's address: <c>http://host:port</c> (HTTP/2 without TLS) or <c>https://host:port</c>.</summary>
+    /// <summary>
+    /// The flag server's address: <c>http://host:port</c> (HTTP/2 without TLS) or <c>https://host:port</c>. Several
+    /// replicas of one server: their addresses separated by commas (<c>http://flags-1:5080,http://flags-2:5080</c>); the
+    /// SDK uses one and moves to the next when it loses it (<c>GrpcFlagSourceOptions.ServerUrls</c>).
+    /// </summary>
     public string? ServerUrl { get; set; }
+
+    /// <summary>The addresses in <see cref="ServerUrl"/> (one, or several separated by commas).</summary>
+    internal string[] ServerUrlList => (ServerUrl ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>An SDK key allowed to read <see cref="Environment"/>. Keep it out of source control (user secrets, environment variables).</summary>
     public string? ApiKey { get; set; }
@@ -110,9 +117,12 @@ public sealed class FlagKitOptions : IValidatableObject
 
         if (hasServer)
         {
-            if (!Uri.TryCreate(ServerUrl, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
+            foreach (string address in ServerUrlList.DefaultIfEmpty(ServerUrl!))
             {
-                yield return Error($":ServerUrl must be an absolute http:// or https:// address; it is '{ServerUrl}'.", nameof(ServerUrl));
+                if (!Uri.TryCreate(address, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
+                {
+                    yield return Error($":ServerUrl must be an absolute http:// or https:// address; it is '{address}'.", nameof(ServerUrl));
+                }
             }
 
             if (string.IsNullOrWhiteSpace(ApiKey))

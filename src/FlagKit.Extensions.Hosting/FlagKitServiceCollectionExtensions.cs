@@ -139,9 +139,9 @@ public static class FlagKitServiceCollectionExtensions
         }
 
         return new GrpcFlagSource(
-            new GrpcFlagSourceOptions
+            WithMoreAddresses(options, new GrpcFlagSourceOptions
             {
-                ServerUrl = new Uri(options.ServerUrl!, UriKind.Absolute),
+                ServerUrl = new Uri(options.ServerUrlList[0], UriKind.Absolute),
                 ApiKey = options.ApiKey!,
                 Environment = options.Environment!,
                 AppName = options.AppName,
@@ -153,9 +153,20 @@ public static class FlagKitServiceCollectionExtensions
                 ReconnectMinDelay = options.ReconnectMinDelay,
                 ReconnectMaxDelay = options.ReconnectMaxDelay,
                 FailedRetryDelay = options.FailedRetryDelay,
-            },
+            }),
             time,
             loggers);
+    }
+
+    /// <summary>The addresses after the first in <see cref="FlagKitOptions.ServerUrl"/> (several replicas) go to <see cref="GrpcFlagSourceOptions.ServerUrls"/>.</summary>
+    private static GrpcFlagSourceOptions WithMoreAddresses(FlagKitOptions options, GrpcFlagSourceOptions source)
+    {
+        foreach (string address in options.ServerUrlList.Skip(1))
+        {
+            source.ServerUrls.Add(new Uri(address, UriKind.Absolute));
+        }
+
+        return source;
     }
 
     private static FlagClient CreateClient(IServiceProvider services, FlagKitRegistration registration)

@@ -6,6 +6,7 @@ using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
 using FlagKit.Server.Metrics;
+using FlagKit.Server.Replication;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Webhooks;
@@ -70,6 +71,7 @@ internal static class FlagServerApp
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
         services.AddSingleton<ServerBootstrap>();
+        services.AddReplication(options);
 
         services.AddGrpc(grpc =>
         {

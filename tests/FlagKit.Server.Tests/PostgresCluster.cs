@@ -106,6 +106,22 @@ public sealed class PostgresCluster : IDisposable
 
     private string DataDir => Path.Combine(_dir.FullName, "data");
 
+    /// <summary>Stops the server (fast: every session is cut) and starts it again on the same port with the same data.</summary>
+    public void Restart()
+    {
+        PgTool("pg_ctl", ["-D", DataDir, "-m", "fast", "-w", "stop"], "pg_ctl stop (restart)");
+        PgStart(Port);
+
+        // This process's pooled connections were cut: drop them rather than fail the next call on one.
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private void PgStart(int port) =>
+        PgTool("pg_ctl", [
+            "-D", DataDir, "-l", Path.Combine(_dir.FullName, "log"), "-w", "-t", "30",
+            "-o", $"-p {port} -k {_dir.FullName} -c listen_addresses=127.0.0.1 -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start"], "pg_ctl start");
+
     private void StartServer()
     {
         string? lastError = null;
@@ -114,10 +130,7 @@ public sealed class PostgresCluster : IDisposable
             var port = FreePort();
             try
             {
-                PgTool("pg_ctl", [
-                    "-D", DataDir, "-l", Path.Combine(_dir.FullName, "log"), "-w", "-t", "30",
-                    "-o", $"-p {port} -k {_dir.FullName} -c listen_addresses=127.0.0.1 -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                    "start"], "pg_ctl start");
+                PgStart(port);
                 Port = port;
                 return;
             }

@@ -116,8 +116,50 @@ internal sealed class ApiKeyRegistry
             return false;
         }
 
-        Insert(secret, name, role, environment, "bootstrap");
+        try
+        {
+            Insert(secret, name, role, environment, "bootstrap");
+        }
+        catch (System.Data.Common.DbException) when (_db.LoadApiKeys().Any(k => CryptographicOperations.FixedTimeEquals(k.Hash, hash)))
+        {
+            // Another replica starting with the same configuration stored it first.
+            Refresh();
+            return false;
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Brings the live keys in step with the store (replicas: keys created or revoked on another replica). A key
+    /// revoked there stops authenticating here and every call it authenticated is told, as with <see cref="Revoke"/>.
+    /// </summary>
+    /// <returns>The ids of the keys revoked since the last look (their streams are to be ended).</returns>
+    public IReadOnlyList<string> Refresh()
+    {
+        var revoked = new List<LiveKey>();
+        lock (_changeLock)
+        {
+            foreach (var key in _db.LoadApiKeys())
+            {
+                var hash = Convert.ToHexString(key.Hash);
+                if (key.RevokedAt is null)
+                {
+                    _byHash.TryAdd(hash, new LiveKey(Shown(key)));
+                }
+                else if (_byHash.TryRemove(hash, out var live))
+                {
+                    revoked.Add(live);
+                }
+            }
+        }
+
+        foreach (var live in revoked)
+        {
+            live.Revoke();
+        }
+
+        return revoked.Select(k => k.Record.Id).ToList();
     }
 
     /// <summary>Revokes a key: it stops authenticating at once, and every call it authenticated is told (its token is cancelled).</summary>
@@ -127,6 +169,12 @@ internal sealed class ApiKeyRegistry
     /// <exception cref="InvalidOperationException">It is the last live admin key (revoking it would lock everyone out).</exception>
     public ApiKeyRecord? Revoke(string id, string actor)
     {
+        if (!_byHash.Values.Any(k => k.Record.Id == id))
+        {
+            // Replicas: a key created on another replica and not learnt here yet.
+            Refresh();
+        }
+
         LiveKey revoked;
         DateTimeOffset now;
         lock (_changeLock)

@@ -89,6 +89,13 @@ internal sealed class FlagServerOptions
     /// <summary>Revisions kept per environment so a reconnecting SDK gets only what it missed.</summary>
     public int ChangeLogCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Replicas (postgres store): how often each replica compares every environment's revision and the API keys with
+    /// the database and catches up, whatever its LISTEN connection says (notifications are not durable). Also the
+    /// longest its listener waits before checking its connection answers.
+    /// </summary>
+    public TimeSpan ReplicaPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Largest gRPC message accepted or sent, both directions (bytes).</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -161,6 +168,7 @@ internal sealed class FlagServerOptions
         Require(SubscriberQueueCapacity >= 2, nameof(SubscriberQueueCapacity), "must be at least 2");
         Require(FinalMessageTimeout > TimeSpan.Zero, nameof(FinalMessageTimeout), "must be positive");
         Require(ChangeLogCapacity >= 1, nameof(ChangeLogCapacity), "must be at least 1");
+        Require(ReplicaPollInterval >= TimeSpan.FromMilliseconds(50), nameof(ReplicaPollInterval), "must be at least 50ms");
         Require(MaxMessageBytes >= 64 * 1024, nameof(MaxMessageBytes), "must be at least 65536");
         Require(MaxSyncRequestBytes >= 4096, nameof(MaxSyncRequestBytes), "must be at least 4096");
         Require(BatchChunkBytes >= 1024 && BatchChunkBytes <= MaxMessageBytes / 2, nameof(BatchChunkBytes), "must be 1024..MaxMessageBytes/2");

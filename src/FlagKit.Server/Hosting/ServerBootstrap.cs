@@ -98,6 +98,15 @@ internal sealed class ServerBootstrap
         }
     }
 
-    private void Create(string environment) =>
-        _catalog.CreateAsync(environment, "bootstrap", "created on first start", CancellationToken.None).GetAwaiter().GetResult();
+    private void Create(string environment)
+    {
+        try
+        {
+            _catalog.CreateAsync(environment, "bootstrap", "created on first start", CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (WriteRefusedException e) when (e.Refusal == WriteRefusal.AlreadyExists)
+        {
+            // Another replica starting on the same database created it first; this one has learnt it.
+        }
+    }
 }

@@ -78,5 +78,12 @@ internal static class StoreMigrations
             CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                 BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
             """),
+        (4, "leases: once-only work across replicas (name, holder, fencing token, expiry)", """
+            CREATE TABLE IF NOT EXISTS leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                token INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL);
+            """),
     ];
 }

@@ -123,16 +123,16 @@ internal sealed class EnvironmentHub
         }
     }
 
-    /// <summary>Applies a committed revision and sends it to every subscriber (never waits on one).</summary>
-    /// <param name="change">The change; its revision must be the next one.</param>
+    /// <summary>Applies a committed revision (or a replica's catch-up over several) and sends it to every subscriber (never waits on one).</summary>
+    /// <param name="change">The change; it must start at the hub's revision.</param>
     /// <exception cref="InvalidOperationException">The change is not the next revision.</exception>
     public void Publish(RevisionChange change)
     {
         lock (_lock)
         {
-            if (change.Revision != _revision + 1)
+            if (change.FromRevision != _revision || change.Revision <= _revision)
             {
-                throw new InvalidOperationException($"Hub '{Environment}' is at revision {_revision}; cannot publish revision {change.Revision}.");
+                throw new InvalidOperationException($"Hub '{Environment}' is at revision {_revision}; cannot publish revisions {change.FromRevision}..{change.Revision}.");
             }
 
             foreach (var r in change.Removed)
@@ -298,7 +298,7 @@ internal sealed class EnvironmentHub
     private (SyncBatch Batch, bool Full) InitialBatchLocked(long lastRevision)
     {
         var resumable = lastRevision > 0 && lastRevision <= _revision
-            && (lastRevision == _revision || (_log.First is { } oldest && oldest.Value.Revision <= lastRevision + 1));
+            && (lastRevision == _revision || (_log.First is { } oldest && oldest.Value.FromRevision <= lastRevision));
         if (!resumable)
         {
             return (_snapshot ??= BuildSnapshotLocked(), true);

@@ -42,6 +42,7 @@ internal sealed class FlagSyncService
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<FlagSyncService> _logger;
+    private readonly Replication.ReplicaListener? _replicas;
 
     /// <summary>Creates the service (one per call, as gRPC services are).</summary>
     /// <param name="hubs">The environment hubs.</param>
@@ -49,8 +50,12 @@ internal sealed class FlagSyncService
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
-    public FlagSyncService(HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<FlagSyncService> logger)
+    /// <param name="replicas">With the postgres store: catches this replica up before an SDK that is ahead of it resumes.</param>
+    public FlagSyncService(
+        HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<FlagSyncService> logger,
+        Replication.ReplicaListener? replicas = null)
     {
+        _replicas = replicas;
         _hubs = hubs;
         _instances = instances;
         _options = options.Value;
@@ -101,6 +106,11 @@ internal sealed class FlagSyncService
 
         // Registered before the subscriber joins the hub: from here a revocation ends it whatever it is doing.
         using var revocation = caller.Revoked.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.Revoked, "the API key was revoked"), subscriber);
+        if (_replicas is not null)
+        {
+            await _replicas.CatchUpForResumeAsync(handshake.Environment, hello.LastRevision, handshake.Hub.Revision, context.CancellationToken).ConfigureAwait(false);
+        }
+
         var (revision, full) = handshake.Hub.Subscribe(subscriber, hello.LastRevision);
         _instances.Connected(streamId, hello, handshake.Environment, context.Peer, _time.GetUtcNow());
         ServerLog.StreamOpened(

@@ -65,6 +65,14 @@ internal sealed partial class EnvironmentCatalog
     {
         foreach (var env in _db.LoadEnvironments())
         {
+            LoadEnvironment(env);
+        }
+    }
+
+    /// <summary>Loads one environment from the store and primes its hub (at start, or one another replica created).</summary>
+    private void LoadEnvironment(EnvironmentRecord env)
+    {
+        {
             var flags = new Dictionary<string, DocumentEntry>(StringComparer.Ordinal);
             var segments = new Dictionary<string, DocumentEntry>(StringComparer.Ordinal);
             foreach (var doc in _db.LoadDocuments(env.Id))
@@ -141,7 +149,17 @@ internal sealed partial class EnvironmentCatalog
                 throw new WriteRefusedException(WriteRefusal.AlreadyExists, $"Environment '{name}' already exists.");
             }
 
-            var record = _db.CreateEnvironment(name, new AuditRecord(0, _time.GetUtcNow(), actor, "CreateEnvironment", name, name, 0, comment));
+            EnvironmentRecord record;
+            try
+            {
+                record = _db.CreateEnvironment(name, new AuditRecord(0, _time.GetUtcNow(), actor, "CreateEnvironment", name, name, 0, comment));
+            }
+            catch (System.Data.Common.DbException) when (LearnEnvironmentsLocked() >= 0 && _states.ContainsKey(name))
+            {
+                // Another replica created it first.
+                throw new WriteRefusedException(WriteRefusal.AlreadyExists, $"Environment '{name}' already exists.");
+            }
+
             var empty = new Dictionary<string, DocumentEntry>(StringComparer.Ordinal);
             var snapshot = DocumentCodec.Compile(new FlagFile(), 0);
             var hash = snapshot.ContentHash;
@@ -185,15 +203,33 @@ internal sealed partial class EnvironmentCatalog
     private async Task<WriteResponse> RunWriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, long started, CancellationToken cancellationToken)
     {
         var name = Get(command.Environment).Name;
+        if (command.Options is { HasExpectedRevision: true } expected && expected.ExpectedRevision > Get(name).Revision)
+        {
+            // Replicas: the caller read a revision another replica committed and this one has not learnt yet.
+            await CatchUpForWriteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
         var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
         if (command.Urgent)
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                // Short by construction (a state change compiles only its flags): once started it finishes.
-                var prepared = _preparation.Prepare(command, Get(name), plan, CancellationToken.None);
-                return prepared.Write is { } write ? Commit(command, write, started) : Answer(command, prepared.Answer!);
+                // Short by construction (a state change compiles only its flags): once started it finishes. Prepared
+                // again only when another replica committed first (the commit caught up with it).
+                while (true)
+                {
+                    var prepared = _preparation.Prepare(command, Get(name), plan, CancellationToken.None);
+                    if (prepared.Write is not { } write)
+                    {
+                        return Answer(command, prepared.Answer!);
+                    }
+
+                    if (Commit(command, write, started) is { } committed)
+                    {
+                        return committed;
+                    }
+                }
             }
             finally
             {
@@ -225,9 +261,9 @@ internal sealed partial class EnvironmentCatalog
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    if (Get(name).Revision == write.Base.Revision)
+                    if (Get(name).Revision == write.Base.Revision && Commit(command, write, started) is { } committed)
                     {
-                        return Commit(command, write, started);
+                        return committed;
                     }
                 }
                 finally
@@ -261,8 +297,11 @@ internal sealed partial class EnvironmentCatalog
         return answer;
     }
 
-    /// <summary>Durable commit, then the new state and the publish. Called under the environment's gate.</summary>
-    private WriteResponse Commit(WriteCommand command, PreparedWrite write, long started)
+    /// <summary>
+    /// Durable commit, then the new state and the publish. Called under the environment's gate. Null when another
+    /// replica committed this revision first: the environment has caught up with the store; prepare again.
+    /// </summary>
+    private WriteResponse? Commit(WriteCommand command, PreparedWrite write, long started)
     {
         var state = write.Base;
         var response = write.Response;
@@ -274,6 +313,15 @@ internal sealed partial class EnvironmentCatalog
                 new CommitBatch(state.Record.Id, state.Revision, write.Next.Revision, write.Documents, write.History, audit, write.IdempotencyKey,
                     write.IdempotencyKey is null ? null : new IdempotentAnswer(write.Fingerprint, response.ToByteArray())),
                 write.Time - _options.IdempotencyRetention);
+        }
+        catch (RevisionConflictException)
+        {
+            CatchUpAfterConflict(state.Name);
+            return null;
+        }
+        catch (IdempotencyKeyTakenException e)
+        {
+            return ReplayTaken(command, e);
         }
         catch (System.Data.Common.DbException e)
         {

@@ -28,6 +28,7 @@ internal static class FlagKitLogEvents
     public const int CacheWriteFailed = 1107;
     public const int LoopCrashed = 1108;
     public const int ChannelRenewed = 1109;
+    public const int MovedServer = 1150;
 
     // Versioning (ContractPolicy, Migration): 1200-1299.
     public const int PolicyNotARange = 1200;

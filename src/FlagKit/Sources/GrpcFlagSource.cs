@@ -47,7 +47,7 @@ public sealed partial class GrpcFlagSource : FlagSource
     private static int s_instanceCounter;
 
     private readonly GrpcFlagSourceOptions _options;
-    private readonly Uri _serverUrl;
+    private Uri _serverUrl;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly GrpcSyncChannel _channel;
@@ -82,14 +82,16 @@ public sealed partial class GrpcFlagSource : FlagSource
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _serverUrl = GrpcFlagSourceOptionsValidator.Validate(options);
+        _servers = new GrpcServerRotation(GrpcFlagSourceOptionsValidator.Addresses(options));
+        _serverUrl = _servers.Current;
         _time = timeProvider ?? TimeProvider.System;
         _log = (ILogger?)loggerFactory?.CreateLogger<GrpcFlagSource>() ?? NullLogger.Instance;
         InstanceId = $"{ProcessInstance}-{Interlocked.Increment(ref s_instanceCounter)}";
         _backoff = new GrpcReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, _time);
         if (!string.IsNullOrWhiteSpace(options.CacheDirectory))
         {
-            string path = DiskSnapshotCache.PathFor(options.CacheDirectory, options.Environment, _serverUrl.ToString());
-            _cache = new DiskSnapshotCache(path, options.Environment, _serverUrl.ToString(), _time);
+            string path = DiskSnapshotCache.PathFor(options.CacheDirectory, options.Environment, _servers.Identity);
+            _cache = new DiskSnapshotCache(path, options.Environment, _servers.Identity, _time);
         }
 
         _channel = new GrpcSyncChannel(options, _serverUrl, _log, Diagnostics);
@@ -179,7 +181,11 @@ public sealed partial class GrpcFlagSource : FlagSource
                 }
 
                 Diagnostics.LastDisconnect = outcome.Describe();
-                _channel.Renew(outcome);
+                if (!MoveToNextServer(outcome))
+                {
+                    _channel.Renew(outcome);
+                }
+
                 TimeSpan wait = OnSessionEnded(sink, outcome);
                 if (outcome.Kind != GrpcSessionOutcomeKind.Resync)
                 {

@@ -35,4 +35,7 @@ internal static partial class GrpcFlagSourceLog
 
     [LoggerMessage(FlagKitLogEvents.ChannelRenewed, LogLevel.Information, "FlagKit dropped its connection to {Server} after the stream stalled, and opens a new one", EventName = nameof(FlagKitLogEvents.ChannelRenewed))]
     public static partial void ChannelRenewed(ILogger logger, Uri server);
+
+    [LoggerMessage(FlagKitLogEvents.MovedServer, LogLevel.Information, "FlagKit left {From} ({Reason}) and moves to {To}, resuming from the revision it holds", EventName = nameof(FlagKitLogEvents.MovedServer))]
+    public static partial void MovedServer(ILogger logger, Uri from, Uri to, string reason);
 }

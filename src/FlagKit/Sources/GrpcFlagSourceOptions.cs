@@ -10,6 +10,16 @@ public sealed class GrpcFlagSourceOptions
     /// <summary>The flag server's address, <c>http://host:port</c> (HTTP/2 without TLS) or <c>https://host:port</c>.</summary>
     public Uri? ServerUrl { get; set; }
 
+    /// <summary>
+    /// More addresses of the same flag service: several server replicas on one database (or leave this empty and put
+    /// one load-balanced address in <see cref="ServerUrl"/>). The source connects to one of the addresses (picked at
+    /// random, so that a fleet spreads over the replicas), stays there while it works, and moves to the next one when
+    /// the stream breaks, the server is unreachable or going away, resuming from the revision it holds: the replicas
+    /// share the revisions of the database, so the next one sends only what was missed. <see cref="ServerUrl"/>, when
+    /// set, is one of the addresses.
+    /// </summary>
+    public IList<Uri> ServerUrls { get; } = new List<Uri>();
+
     /// <summary>An SDK key allowed to read <see cref="Environment"/>; sent as <c>authorization: Bearer &lt;key&gt;</c>.</summary>
     public string ApiKey { get; set; } = "";
 

@@ -11,7 +11,7 @@ namespace FlagKit.Sources;
 internal sealed class GrpcSyncChannel : IDisposable
 {
     private readonly GrpcFlagSourceOptions _options;
-    private readonly Uri _serverUrl;
+    private Uri _serverUrl;
     private readonly ILogger _log;
     private readonly GrpcSyncDiagnostics _diagnostics;
     private GrpcChannel _channel;
@@ -69,6 +69,19 @@ internal sealed class GrpcSyncChannel : IDisposable
         {
             GrpcFlagSourceLog.ChannelRenewed(_log, _serverUrl);
         }
+    }
+
+    /// <summary>Opens a new channel to another address of the same service (the source moves to another replica).</summary>
+    /// <param name="serverUrl">The address to use from now on.</param>
+    public void MoveTo(Uri serverUrl)
+    {
+        _serverUrl = serverUrl;
+        _suspect = false;
+        var old = _channel;
+        _channel = CreateChannel();
+        Client = new FlagSync.FlagSyncClient(_channel);
+        old.Dispose();
+        _diagnostics.ChannelsCreated++;
     }
 
     /// <inheritdoc />

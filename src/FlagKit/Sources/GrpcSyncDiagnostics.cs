@@ -9,6 +9,8 @@ internal sealed class GrpcSyncDiagnostics
     private long _lastAckedRevision;
     private long _cacheWrites;
     private long _channelsCreated;
+    private long _serverMoves;
+    private long _snapshots;
     private volatile GrpcSyncBatchRecord? _lastBatch;
 
     /// <summary>Streams opened (including failed attempts).</summary>
@@ -25,6 +27,12 @@ internal sealed class GrpcSyncDiagnostics
 
     /// <summary>gRPC channels created after the first (one per reconnect attempt when the source owns the handler).</summary>
     public long ChannelsCreated { get => Interlocked.Read(ref _channelsCreated); set => Interlocked.Exchange(ref _channelsCreated, value); }
+
+    /// <summary>Times the source moved to the next of several server addresses.</summary>
+    public long ServerMoves { get => Interlocked.Read(ref _serverMoves); set => Interlocked.Exchange(ref _serverMoves, value); }
+
+    /// <summary>Full snapshots applied (a resume that got only what it missed does not count).</summary>
+    public long Snapshots => Interlocked.Read(ref _snapshots);
 
     /// <summary>The last batch applied.</summary>
     public GrpcSyncBatchRecord? LastBatch => _lastBatch;
@@ -44,8 +52,15 @@ internal sealed class GrpcSyncDiagnostics
     /// <param name="toRevision">Revision applied.</param>
     /// <param name="documents">Documents in the batch.</param>
     /// <param name="failures">Documents that could not be applied.</param>
-    public void RecordBatch(GrpcSyncBatchKind kind, long fromRevision, long toRevision, int documents, int failures) =>
+    public void RecordBatch(GrpcSyncBatchKind kind, long fromRevision, long toRevision, int documents, int failures)
+    {
+        if (kind == GrpcSyncBatchKind.Snapshot)
+        {
+            Interlocked.Increment(ref _snapshots);
+        }
+
         _lastBatch = new GrpcSyncBatchRecord(kind, fromRevision, toRevision, documents, failures);
+    }
 }
 
 /// <summary>One applied batch.</summary>

@@ -18,7 +18,7 @@ public sealed class FanoutLogTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         var log = new LinesLogger();
-        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024, log, time);
+        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024, metrics: null, fanoutLog: log, time: time);
         using var a = new SyncSubscriber(1, "k", 4);
         using var b = new SyncSubscriber(2, "k", 4);
         using var c = new SyncSubscriber(3, "k", 4);
@@ -48,7 +48,7 @@ public sealed class FanoutLogTests
     [Test]
     public void Publish_LogOff_TracksNothing()
     {
-        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024, new LinesLogger(enabled: false));
+        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024, fanoutLog: new LinesLogger(enabled: false));
         using var a = new SyncSubscriber(1, "k", 4);
         hub.Subscribe(a, 0);
         a.Reader.TryRead(out _);

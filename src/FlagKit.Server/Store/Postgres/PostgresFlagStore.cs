@@ -23,11 +23,13 @@ internal sealed partial class PostgresFlagStore : IFlagStore
     private const string MigrationLock = "SELECT pg_advisory_xact_lock(7242019517)";
 
     private readonly NpgsqlDataSource _source;
+    private readonly string _connectionString;
 
-    private PostgresFlagStore(NpgsqlDataSource source, string location)
+    private PostgresFlagStore(NpgsqlDataSource source, string location, string connectionString)
     {
         _source = source;
         Location = location;
+        _connectionString = connectionString;
     }
 
     /// <summary>The schema version this server writes (the highest PostgreSQL migration it knows).</summary>
@@ -46,7 +48,7 @@ internal sealed partial class PostgresFlagStore : IFlagStore
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database}";
-        var store = new PostgresFlagStore(NpgsqlDataSource.Create(builder), location);
+        var store = new PostgresFlagStore(NpgsqlDataSource.Create(builder), location, builder.ConnectionString);
         try
         {
             store.Migrate(now);
@@ -117,6 +119,7 @@ internal sealed partial class PostgresFlagStore : IFlagStore
         var id = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
         InsertAudit(c, tx, audit);
         tx.Commit();
+        Notify(c, ReplicationChannel.Environment(id));
         return new EnvironmentRecord(id, name, 0, audit.Time);
     }
 
@@ -142,6 +145,7 @@ internal sealed partial class PostgresFlagStore : IFlagStore
         }
 
         tx.Commit();
+        Notify(c, ReplicationChannel.Revision(batch.EnvironmentId, batch.ToRevision));
     }
 
     // ---- history and audit ----------------------------------------------------------------------------------
@@ -240,6 +244,7 @@ internal sealed partial class PostgresFlagStore : IFlagStore
         cmd.ExecuteNonQuery();
         InsertAudit(c, tx, audit);
         tx.Commit();
+        Notify(c, ReplicationChannel.Keys);
     }
 
     /// <inheritdoc />
@@ -257,6 +262,7 @@ internal sealed partial class PostgresFlagStore : IFlagStore
 
         InsertAudit(c, tx, audit);
         tx.Commit();
+        Notify(c, ReplicationChannel.Keys);
         return true;
     }
 

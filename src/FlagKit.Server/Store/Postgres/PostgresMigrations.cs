@@ -80,5 +80,12 @@ internal static class PostgresMigrations
             CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
+        (2, "leases: once-only work across replicas (name, holder, fencing token, expiry)", """
+            CREATE TABLE IF NOT EXISTS leases (
+                name text PRIMARY KEY,
+                holder text NOT NULL,
+                token bigint NOT NULL,
+                expires_at bigint NOT NULL);
+            """),
     ];
 }
