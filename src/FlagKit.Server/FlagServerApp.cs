@@ -66,6 +66,10 @@ internal static class FlagServerApp
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
         services.AddSingleton<ServerBootstrap>();
+        services.TryAddSingleton<Releases.ReleaseReportInbox>();
+        services.AddSingleton<Releases.IReleaseNotifier, Releases.LoggingReleaseNotifier>();
+        services.AddSingleton<Releases.ReleaseRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Releases.ReleaseRunner>());
 
         services.AddGrpc(grpc =>
         {
