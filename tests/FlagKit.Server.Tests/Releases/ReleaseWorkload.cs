@@ -15,6 +15,9 @@ internal sealed class ReleaseWorkload(TestFlagServer server, string flag, string
 {
     private readonly Random _random = new(seed);
 
+    /// <summary>The environment the flag lives in.</summary>
+    public string Environment { get; init; } = TestFlagServer.Environment;
+
     /// <summary>SDK instances reporting.</summary>
     public int Instances { get; init; } = 4;
 
@@ -37,7 +40,7 @@ internal sealed class ReleaseWorkload(TestFlagServer server, string flag, string
     /// <returns>Percent.</returns>
     public double TreatmentPercent()
     {
-        var entry = server.GetService<EnvironmentCatalog>().Get(TestFlagServer.Environment).Find(DocumentKind.Flag, flag);
+        var entry = server.GetService<EnvironmentCatalog>().Get(Environment).Find(DocumentKind.Flag, flag);
         var split = entry?.Flag?.DefaultRule.Split;
         return split?.Variants.FirstOrDefault(v => v.Variant == treatment)?.Weight ?? 0;
     }
@@ -51,8 +54,8 @@ internal sealed class ReleaseWorkload(TestFlagServer server, string flag, string
         for (var i = 0; i < Instances; i++)
         {
             var treated = (long)Math.Round(perInstance * share);
-            inbox.Post(TestFlagServer.Environment, Report($"sdk-{i}", treatment, treated, TreatmentErrorRate, TreatmentLatencyFactor));
-            inbox.Post(TestFlagServer.Environment, Report($"sdk-{i}", control, perInstance - treated, ControlErrorRate, 1));
+            inbox.Post(Environment, Report($"sdk-{i}", treatment, treated, TreatmentErrorRate, TreatmentLatencyFactor));
+            inbox.Post(Environment, Report($"sdk-{i}", control, perInstance - treated, ControlErrorRate, 1));
         }
     }
 
