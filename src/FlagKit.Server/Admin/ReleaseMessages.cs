@@ -1,5 +1,6 @@
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Releases;
+using FlagKit.Server.Writes;
 using FlagKit.Telemetry;
 using Google.Protobuf.WellKnownTypes;
 
@@ -8,11 +9,36 @@ namespace FlagKit.Server.Admin;
 /// <summary>Between the admin API's release messages and the release runtime: plans from requests, infos from snapshots.</summary>
 internal static class ReleaseMessages
 {
+    /// <summary>The most steps a release may have (one per whole percent).</summary>
+    public const int MaxSteps = 100;
+
+    /// <summary>The longest hold: 30 days.</summary>
+    public const long MaxHoldMs = 30L * 24 * 3600 * 1000;
+
+    /// <summary>The shortest evaluation interval (each evaluation stores the release's state).</summary>
+    public const long MinIntervalMs = 100;
+
     /// <summary>The plan a start request asks for (unset fields take the defaults).</summary>
     /// <param name="request">The request.</param>
     /// <returns>The plan (not yet validated: <see cref="ReleasePlan.Validate"/> names each bad field).</returns>
+    /// <exception cref="WriteRefusedException">Invalid: more steps, a longer hold or a shorter interval than allowed (checked before anything is built).</exception>
     public static ReleasePlan Plan(ReleaseStartRequest request)
     {
+        if (request.Steps.Count > MaxSteps)
+        {
+            throw WriteRefusedException.Invalid($"steps: {request.Steps.Count} steps; the limit is {MaxSteps}.");
+        }
+
+        if (request.HasHoldMs && request.HoldMs is < 1 or > MaxHoldMs)
+        {
+            throw WriteRefusedException.Invalid($"hold_ms: {request.HoldMs} is not in 1..{MaxHoldMs} (30 days).");
+        }
+
+        if (request.HasIntervalMs && request.IntervalMs is < MinIntervalMs or > MaxHoldMs)
+        {
+            throw WriteRefusedException.Invalid($"interval_ms: {request.IntervalMs} is not in {MinIntervalMs}..{MaxHoldMs}.");
+        }
+
         var plan = new ReleasePlan { Flag = request.Flag, Treatment = request.Treatment, Control = request.Control };
         var guards = plan.Guards;
         guards = guards with

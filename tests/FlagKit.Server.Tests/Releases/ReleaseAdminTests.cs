@@ -31,7 +31,7 @@ public sealed class ReleaseAdminTests
         var request = Request();
         request.Steps.Clear();
         request.Steps.AddRange([5, 1, 50]);
-        request.HoldMs = 0;
+        request.IntervalMs = 120_000;
         request.MaxErrorIncreasePercent = -5;
 
         var error = Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.StartReleaseAsync(request));
@@ -40,9 +40,29 @@ public sealed class ReleaseAdminTests
         Assert.That(error.Status.Detail, Does.StartWith("The release cannot start: ")
             .And.Contain("steps[1]: 1 is not above the step before (5).")
             .And.Contain("steps[2]: the last step must be 100, not 50.")
-            .And.Contain("hold: 00:00:00 is not positive.")
+            .And.Contain("interval: 00:02:00 must be positive and at most the hold (00:01:00).")
             .And.Contain("guards.maxErrorRateIncrease: -0.05 is not in 0..10."));
         Assert.That(_server.Admin.ListReleases(new ReleaseListRequest { Environment = Env }).Releases, Is.Empty);
+    }
+
+    [TestCase(0, 0L, 10_000L, "hold_ms: 0 is not in 1..2592000000 (30 days).")]
+    [TestCase(0, long.MaxValue, 10_000L, "hold_ms: 9223372036854775807 is not in 1..2592000000 (30 days).")]
+    [TestCase(0, 60_000L, 5L, "interval_ms: 5 is not in 100..2592000000.")]
+    [TestCase(101, 60_000L, 10_000L, "steps: 101 steps; the limit is 100.")]
+    public void StartRelease_OutOfBounds_RefusedBeforeAnyWorkNamingTheField(int steps, long holdMs, long intervalMs, string expected)
+    {
+        var request = Request();
+        request.HoldMs = holdMs;
+        request.IntervalMs = intervalMs;
+        if (steps > 0)
+        {
+            request.Steps.Clear();
+            request.Steps.AddRange(Enumerable.Range(1, steps));
+        }
+
+        var error = Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.StartReleaseAsync(request));
+
+        Assert.That((error!.StatusCode, error.Status.Detail), Is.EqualTo((StatusCode.InvalidArgument, expected)));
     }
 
     [Test]
