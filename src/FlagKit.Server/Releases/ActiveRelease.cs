@@ -34,7 +34,13 @@ internal sealed class ActiveRelease(long id, string environment, string createdB
     /// <summary>Serializes evaluations and operator commands.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
-    /// <summary>The interval timer while running.</summary>
+    /// <summary>Events not yet stored (the store refused the last save), oldest first.</summary>
+    public List<Store.ReleaseEventRecord> UnsavedEvents { get; } = [];
+
+    /// <summary>Whether <see cref="State"/> is newer than the stored state (the last save failed; retried each interval).</summary>
+    public bool Unsaved { get; set; }
+
+    /// <summary>The interval timer while running (or while an ended release's state waits to be stored).</summary>
     public ITimer? Timer { get; set; }
 
     /// <summary>Who committed a change to the flag that the release did not make, since the release last wrote it (null: nobody).</summary>

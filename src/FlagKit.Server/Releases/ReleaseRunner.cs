@@ -271,6 +271,21 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 
         try
         {
+            if (release.Unsaved && release.State.Status != ReleaseStatus.Running)
+            {
+                Save(release, release.State, null);
+                if (!release.Unsaved)
+                {
+                    Unschedule(release);
+                    if (!release.State.IsActive)
+                    {
+                        Forget(release);
+                    }
+                }
+
+                return;
+            }
+
             if (release.State.Status != ReleaseStatus.Running || _stopping.IsCancellationRequested)
             {
                 return;
@@ -349,7 +364,11 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         else
         {
             Unschedule(release);
-            if (!decision.State.IsActive)
+            if (release.Unsaved)
+            {
+                Schedule(release, watch: false); // to retry the save
+            }
+            else if (!decision.State.IsActive)
             {
                 Forget(release);
             }
@@ -481,9 +500,13 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         }
     }
 
-    private void Schedule(ActiveRelease release)
+    private void Schedule(ActiveRelease release, bool watch = true)
     {
-        _inbox.Watch(release.Environment, release.Flag);
+        if (watch)
+        {
+            _inbox.Watch(release.Environment, release.Flag);
+        }
+
         if (release.Timer is null)
         {
             var interval = release.State.Plan.Interval;
@@ -505,10 +528,38 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         _byFlag.TryRemove(new KeyValuePair<(string, string), ActiveRelease>((release.Environment, release.Flag), release));
     }
 
+    /// <summary>
+    /// The new state is the release's at once, stored or not: after a rollback whose save failed, the release must not
+    /// run on from its old state (and re-expose the treatment). A failed save is logged and retried each interval, with
+    /// the events not yet stored, until it succeeds.
+    /// </summary>
     private void Save(ActiveRelease release, ReleaseState state, ReleaseEventRecord? appended)
     {
-        _store.SaveRelease(release.Id, ReleaseStateJson.Status(state.Status), state.IsActive, ReleaseStateJson.Write(state), _time.GetUtcNow(), appended);
         release.State = state;
+        if (appended is not null)
+        {
+            release.UnsavedEvents.Add(appended);
+        }
+
+        try
+        {
+            var json = ReleaseStateJson.Write(state);
+            var status = ReleaseStateJson.Status(state.Status);
+            var now = _time.GetUtcNow();
+            _store.SaveRelease(release.Id, status, state.IsActive, json, now, release.UnsavedEvents.FirstOrDefault());
+            for (var i = 1; i < release.UnsavedEvents.Count; i++)
+            {
+                _store.SaveRelease(release.Id, status, state.IsActive, json, now, release.UnsavedEvents[i]);
+            }
+
+            release.UnsavedEvents.Clear();
+            release.Unsaved = false;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            release.Unsaved = true;
+            ReleaseLog.Failed(_logger, release.Id, release.Environment, release.Flag, "saving its state", e);
+        }
     }
 
     private ActiveRelease? Find(EnvironmentState env, long id, string flag) =>

@@ -164,6 +164,36 @@ public sealed class ReleaseRunnerTests
     }
 
     [Test]
+    public async Task Release_StoreRefusesTheSaveOfARollback_StaysRolledBackAndStoresItOnceTheStoreRecovers()
+    {
+        var release = await _server.Admin.StartReleaseAsync(Request());
+        var workload = Workload(seed: 7);
+        workload.TreatmentErrorRate = 0.5;
+        var store = _server.GetService<IReleaseStore>();
+        Sql("CREATE TRIGGER fault_release_save BEFORE UPDATE ON releases BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
+
+        workload.PostInterval();
+        _time.Advance(Interval);
+        await WaitAsync(() => Task.FromResult(workload.TreatmentPercent() == 0));
+        await WaitAsync(async () => (await Get(release.Id)).Status == ReleaseRunStatus.RolledBack);
+        Assert.That(store.GetRelease(release.Id)!.Status, Is.EqualTo("running"), "the store refused the save");
+        for (var i = 0; i < 12; i++)
+        {
+            workload.PostInterval();
+            _time.Advance(Interval);
+            await Task.Delay(20);
+        }
+
+        Assert.That(workload.TreatmentPercent(), Is.Zero, "the release did not run on from its unsaved state");
+        Assert.That((await History()).Count(h => h.Author == $"release:{release.Id}"), Is.EqualTo(2), "the first step, then the rollback");
+        Sql("DROP TRIGGER fault_release_save;");
+        _time.Advance(Interval);
+        await WaitAsync(() => Task.FromResult(store.GetRelease(release.Id)!.Status == "rolledback"));
+        Assert.That(store.GetReleaseEvents(release.Id, 10).Select(e => e.Kind), Is.EqualTo(new[] { "started", "rolledback" }));
+        Assert.That(store.GetRelease(release.Id)!.Active, Is.False);
+    }
+
+    [Test]
     public async Task StartRelease_FlagAlreadyHasOne_RefusedAlreadyExists()
     {
         var first = await _server.Admin.StartReleaseAsync(Request());
@@ -172,6 +202,15 @@ public sealed class ReleaseRunnerTests
 
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
         Assert.That(error.Status.Detail, Does.Contain($"'{Flag}' already has an active release ({first.Id})"));
+    }
+
+    private void Sql(string sql)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_server.DataPath};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
     }
 
     private ReleaseWorkload Workload(int seed) => new(_server, Flag, "on", "off", seed);
