@@ -39,6 +39,12 @@ internal static class ExitCodes
     /// </summary>
     public const int OutcomeUnknown = 9;
 
+    /// <summary><c>release … --wait</c>: the release rolled back (harm found) or was aborted.</summary>
+    public const int ReleaseRolledBack = 10;
+
+    /// <summary><c>release … --wait</c>: the release paused (inconclusive, untrusted data, an operator, or someone else changed the flag).</summary>
+    public const int ReleasePaused = 11;
+
     /// <summary>The table printed by <c>flagkit --help</c> and reproduced in <c>docs/cli.md</c>.</summary>
     public static readonly (int Code, string Meaning)[] Table =
     [
@@ -52,6 +58,8 @@ internal static class ExitCodes
         (Invalid, "invalid input (flags file, config file, or a value the server refused)"),
         (WaitTimedOut, "--wait timed out: the change is committed but not every SDK instance applied it"),
         (OutcomeUnknown, "a write was sent but the answer was lost: it may have been applied; retry with the printed --idempotency-key, or check history"),
+        (ReleaseRolledBack, "release --wait: the release rolled back (harm found) or was aborted"),
+        (ReleasePaused, "release --wait: the release paused (inconclusive, untrusted data, an operator, or a change to its flag)"),
     ];
 
     /// <summary>A short machine name for a code, used in <c>--json</c> error objects.</summary>
@@ -66,6 +74,8 @@ internal static class ExitCodes
         Invalid => "invalid",
         WaitTimedOut => "wait_timed_out",
         OutcomeUnknown => "outcome_unknown",
+        ReleaseRolledBack => "release_rolled_back",
+        ReleasePaused => "release_paused",
         _ => "error",
     };
 }

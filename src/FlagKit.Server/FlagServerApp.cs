@@ -72,6 +72,10 @@ internal static class FlagServerApp
         services.AddSingleton<EnvironmentCatalog>();
         services.AddSingleton<ServerBootstrap>();
         services.AddReplication(options);
+        services.TryAddSingleton<Releases.ReleaseReportInbox>();
+        services.AddSingleton<Releases.IReleaseNotifier, Releases.LoggingReleaseNotifier>();
+        services.AddSingleton<Releases.ReleaseRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Releases.ReleaseRunner>());
 
         services.AddGrpc(grpc =>
         {

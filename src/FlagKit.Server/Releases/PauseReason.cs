@@ -14,4 +14,13 @@ internal enum PauseReason
 
     /// <summary>The variants' share of exposures departs from the configured split (sample ratio mismatch).</summary>
     SampleRatioMismatch,
+
+    /// <summary>An operator paused it (PauseRelease).</summary>
+    Operator,
+
+    /// <summary>Someone else changed the flag (an edit, kill, rollout or rollback not made by the release): a human always wins.</summary>
+    FlagChanged,
+
+    /// <summary>The release could not write its flag (the flag was archived, or the write was refused).</summary>
+    WriteFailed,
 }

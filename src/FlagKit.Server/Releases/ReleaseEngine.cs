@@ -64,6 +64,114 @@ internal sealed class ReleaseEngine(TimeProvider time)
         };
     }
 
+    /// <summary>
+    /// Pauses a running release from outside: an operator (<see cref="PauseReason.Operator"/>), someone else's write to
+    /// the flag (<see cref="PauseReason.FlagChanged"/>), a write the release could not make. The step's share is kept.
+    /// </summary>
+    /// <returns>The decision (action <see cref="ReleaseAction.None"/> when the release was not running).</returns>
+    public ReleaseDecision Interrupt(ReleaseState state, PauseReason reason, string why)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Status != ReleaseStatus.Running)
+        {
+            return NotRunning(state);
+        }
+
+        var paused = state with { Status = ReleaseStatus.Paused, PauseReason = reason, EndedAt = time.GetUtcNow() };
+        return Operated(paused, ReleaseAction.Pause, $"{why}: paused at {state.TreatmentPercent} %");
+    }
+
+    /// <summary>
+    /// Resumes a paused release on its current step: the step's hold starts again with fresh figures (what was
+    /// gathered before the pause may be distrusted or stale); the release's error evidence is kept.
+    /// </summary>
+    /// <returns>The decision (action <see cref="ReleaseAction.Hold"/>; <see cref="ReleaseAction.None"/> when it was not paused).</returns>
+    public ReleaseDecision Resume(ReleaseState state, string by)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Status != ReleaseStatus.Paused)
+        {
+            return NotRunning(state);
+        }
+
+        var resumed = Fresh(state with { Status = ReleaseStatus.Running }, time.GetUtcNow());
+        return Operated(resumed, ReleaseAction.Hold, $"resumed at {state.TreatmentPercent} % by {by}: the step's hold starts again");
+    }
+
+    /// <summary>An operator's "next step now": a running or paused release moves to its next step (completing at 100 %).</summary>
+    /// <returns>The decision (<see cref="ReleaseAction.Advance"/> or <see cref="ReleaseAction.Complete"/>; <see cref="ReleaseAction.None"/> when it had ended).</returns>
+    public ReleaseDecision Promote(ReleaseState state, string by)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.IsActive)
+        {
+            return NotRunning(state);
+        }
+
+        var now = time.GetUtcNow();
+        var moved = Fresh(state with { Status = ReleaseStatus.Running, StepIndex = state.StepIndex + 1 }, now);
+        var percent = moved.Plan.Steps[moved.StepIndex];
+        return percent == 100
+            ? Operated(moved with { Status = ReleaseStatus.Completed, EndedAt = now }, ReleaseAction.Complete, $"promoted by {by} from {state.TreatmentPercent} %: completed at 100 %")
+            : Operated(moved, ReleaseAction.Advance, $"promoted by {by} from {state.TreatmentPercent} %: advanced to {percent} %");
+    }
+
+    /// <summary>An operator's abort: a running or paused release stops and its treatment goes back to 0 %.</summary>
+    /// <returns>The decision (<see cref="ReleaseAction.RollBack"/>; <see cref="ReleaseAction.None"/> when it had ended).</returns>
+    public ReleaseDecision Abort(ReleaseState state, string by)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.IsActive)
+        {
+            return NotRunning(state);
+        }
+
+        var aborted = state with { Status = ReleaseStatus.Aborted, EndedAt = time.GetUtcNow() };
+        return Operated(aborted, ReleaseAction.RollBack, $"aborted by {by} at {state.TreatmentPercent} %: rolled back to 0 %");
+    }
+
+    /// <summary>
+    /// A running release loaded after a server restart: the step's clock and the report clocks move on by the time the
+    /// server was down, so the hold resumes where it stopped (the outage is neither counted as held nor as reports missed).
+    /// </summary>
+    /// <param name="state">The stored state.</param>
+    /// <param name="savedAt">When it was last saved.</param>
+    /// <returns>The state to run on.</returns>
+    public ReleaseState AfterRestart(ReleaseState state, DateTimeOffset savedAt)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var down = time.GetUtcNow() - savedAt;
+        if (state.Status != ReleaseStatus.Running || down <= TimeSpan.Zero)
+        {
+            return state;
+        }
+
+        return state with
+        {
+            StepStartedAt = state.StepStartedAt + down,
+            TreatmentLastReportAt = state.TreatmentLastReportAt + down,
+            ControlLastReportAt = state.ControlLastReportAt + down,
+        };
+    }
+
+    private static ReleaseState Fresh(ReleaseState state, DateTimeOffset now) => state with
+    {
+        PauseReason = PauseReason.None,
+        EndedAt = null,
+        StepStartedAt = now,
+        Treatment = VariantTally.Empty,
+        Control = VariantTally.Empty,
+        TreatmentLastReportAt = null,
+        ControlLastReportAt = null,
+        LatencyBreaches = 0,
+    };
+
+    private static ReleaseDecision Operated(ReleaseState state, ReleaseAction action, string summary) =>
+        new(state with { LastSummary = summary }, state.LastVerdict, action, summary, []);
+
+    private static ReleaseDecision NotRunning(ReleaseState state) =>
+        new(state, state.LastVerdict, ReleaseAction.None, $"release is {state.Status.ToString().ToLowerInvariant()}", []);
+
     private static (List<ReleaseReport> Treatment, List<ReleaseReport> Control, List<string> Rejected) Sort(
         ReleasePlan plan, IReadOnlyList<ReleaseReport> reports)
     {

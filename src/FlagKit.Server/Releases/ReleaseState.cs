@@ -60,6 +60,9 @@ internal sealed record ReleaseState
     /// <summary>The last evaluation's figures and reason, in words (the comment of the write it makes).</summary>
     public string LastSummary { get; init; } = "";
 
-    /// <summary>The treatment's current share in percent (0 after a rollback).</summary>
-    public int TreatmentPercent => Status == ReleaseStatus.RolledBack ? 0 : Plan.Steps[StepIndex];
+    /// <summary>The treatment's current share in percent (0 after a rollback or an abort).</summary>
+    public int TreatmentPercent => Status is ReleaseStatus.RolledBack or ReleaseStatus.Aborted ? 0 : Plan.Steps[StepIndex];
+
+    /// <summary>Whether the release is running or paused (it holds its flag: one per flag per environment).</summary>
+    public bool IsActive => Status is ReleaseStatus.Running or ReleaseStatus.Paused;
 }

@@ -14,4 +14,7 @@ internal enum ReleaseStatus
 
     /// <summary>The treatment reached 100 %.</summary>
     Completed,
+
+    /// <summary>An operator aborted it: the treatment went back to 0 % and the release stopped.</summary>
+    Aborted,
 }

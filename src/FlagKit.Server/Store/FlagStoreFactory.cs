@@ -27,6 +27,7 @@ internal static class FlagStoreFactory
         services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<IFlagStore>());
         services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<IFlagStore>());
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IFlagStore>());
+        services.AddSingleton<IReleaseStore>(sp => sp.GetRequiredService<IFlagStore>());
         return services;
     }
 }

@@ -84,6 +84,33 @@ internal static class StoreMigrations
                 holder TEXT NOT NULL,
                 token INTEGER NOT NULL,
                 expires_at INTEGER NOT NULL);
+        (5, "guarded releases: one row per release (state as JSON), one active release per flag, immutable events", """
+            -- IF NOT EXISTS: a file whose schema_migrations was rewound by a test (or by hand) re-runs this harmlessly.
+            CREATE TABLE IF NOT EXISTS releases (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                env_id INTEGER NOT NULL REFERENCES environments(id),
+                flag TEXT NOT NULL,
+                status TEXT NOT NULL,
+                active INTEGER NOT NULL,
+                state_json TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
+            CREATE UNIQUE INDEX IF NOT EXISTS releases_one_active ON releases (env_id, flag) WHERE active = 1;
+            CREATE INDEX IF NOT EXISTS releases_by_flag ON releases (env_id, flag, id);
+            CREATE TABLE IF NOT EXISTS release_events (
+                release_id INTEGER NOT NULL REFERENCES releases(id),
+                seq INTEGER NOT NULL,
+                time INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                percent INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                PRIMARY KEY (release_id, seq));
+            CREATE TRIGGER IF NOT EXISTS release_events_no_update BEFORE UPDATE ON release_events
+                BEGIN SELECT RAISE(ABORT, 'release events are immutable'); END;
+            CREATE TRIGGER IF NOT EXISTS release_events_no_delete BEFORE DELETE ON release_events
+                BEGIN SELECT RAISE(ABORT, 'release events are immutable'); END;
             """),
     ];
 }

@@ -105,6 +105,12 @@ internal sealed partial class EnvironmentCatalog
     /// <summary>Every environment's current state, by name.</summary>
     public IReadOnlyList<EnvironmentState> All => _states.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// Raised after each durable commit with the write and its history rows, under the environment's commit gate: keep
+    /// a handler short and never write from it (guarded releases pause when someone else changes their flag).
+    /// </summary>
+    public event Action<WriteCommand, IReadOnlyList<HistoryRecord>>? Committed;
+
     /// <summary>Whether an environment exists.</summary>
     /// <param name="name">The name.</param>
     /// <returns>True when it exists.</returns>
@@ -335,6 +341,7 @@ internal sealed partial class EnvironmentCatalog
         response.CommittedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         _states[state.Name] = write.Next;
         _hubs.GetOrAdd(state.Name).Publish(write.Change);
+        Committed?.Invoke(command, write.History);
         ServerLog.WriteCommitted(
             _logger, state.Name, write.Next.Revision, command.Caller.Actor, command.Action, command.Target, write.History.Count);
         return response;

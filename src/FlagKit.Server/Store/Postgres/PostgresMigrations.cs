@@ -86,6 +86,32 @@ internal static class PostgresMigrations
                 holder text NOT NULL,
                 token bigint NOT NULL,
                 expires_at bigint NOT NULL);
+        (3, "guarded releases: one row per release (state as JSON), one active release per flag, immutable events", """
+            CREATE TABLE releases (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                env_id bigint NOT NULL REFERENCES environments(id),
+                flag text NOT NULL,
+                status text NOT NULL,
+                active boolean NOT NULL,
+                state_json text NOT NULL,
+                created_by text NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL);
+            CREATE UNIQUE INDEX releases_one_active ON releases (env_id, flag) WHERE active;
+            CREATE INDEX releases_by_flag ON releases (env_id, flag, id);
+            CREATE TABLE release_events (
+                release_id bigint NOT NULL REFERENCES releases(id),
+                seq integer NOT NULL,
+                time bigint NOT NULL,
+                kind text NOT NULL,
+                actor text NOT NULL,
+                percent integer NOT NULL,
+                summary text NOT NULL,
+                PRIMARY KEY (release_id, seq));
+            CREATE TRIGGER release_events_immutable BEFORE UPDATE OR DELETE ON release_events
+                FOR EACH ROW EXECUTE FUNCTION flagkit_refuse_change();
+            CREATE TRIGGER release_events_no_truncate BEFORE TRUNCATE ON release_events
+                FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
     ];
 }
