@@ -5,6 +5,7 @@ using FlagKit.Server.Configuration;
 using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
+using FlagKit.Server.Scheduling;
 using FlagKit.Server.Store;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Writes;
@@ -65,6 +66,11 @@ internal static class FlagServerApp
         services.AddSingleton<HubRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
+        services.AddSingleton(sp => new FreezeCalendar(sp.GetRequiredService<IFlagStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ScheduleBook>();
+        services.AddSingleton<FreezeBook>();
+        services.AddSingleton<ScheduleRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScheduleRunner>());
         services.AddSingleton<ServerBootstrap>();
 
         services.AddGrpc(grpc =>

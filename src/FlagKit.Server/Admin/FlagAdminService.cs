@@ -18,7 +18,7 @@ namespace FlagKit.Server.Admin;
 /// publish); reads come from the last committed state or, for history and audit, from the store.
 /// </summary>
 /// <remarks>Only admin keys reach it (<see cref="ApiKeyInterceptor"/>).</remarks>
-internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
+internal sealed partial class FlagAdminService : FlagAdmin.FlagAdminBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -329,8 +329,9 @@ internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
         ServerCallContext context, string environment, FlagKit.Protocol.V1.WriteOptions? options, string action, string target, IMessage request,
         Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, string operation, bool dryRun = false, bool urgent = false) =>
         _catalog.WriteAsync(
-            new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun, operation, urgent),
-            plan, context.CancellationToken);
+            new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun,
+                context is Scheduling.ScheduledCallContext scheduled ? scheduled.Annotate(operation) : operation, urgent),
+            context is Scheduling.ScheduledCallContext due ? due.Guard(plan) : plan, context.CancellationToken);
 
     private DocumentRecord GetDocument(GetDocumentRequest request, DocumentKind kind)
     {

@@ -78,5 +78,40 @@ internal static class StoreMigrations
             CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                 BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
             """),
+        (4, "scheduled changes and freeze windows", """
+            CREATE TABLE schedules (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                environment TEXT NOT NULL,
+                rpc TEXT NOT NULL,
+                request BLOB NOT NULL,
+                target TEXT NOT NULL,
+                description TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                key_name TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                base_revision INTEGER NOT NULL,
+                due_at INTEGER NOT NULL,
+                not_before INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                claimed_until INTEGER,
+                note TEXT NOT NULL,
+                applied_revision INTEGER NOT NULL,
+                finished_at INTEGER);
+            CREATE INDEX schedules_due ON schedules (state, not_before);
+            CREATE TABLE freezes (
+                environment TEXT NOT NULL,
+                name TEXT NOT NULL,
+                start_at INTEGER,
+                end_at INTEGER,
+                days TEXT NOT NULL,
+                local_start TEXT NOT NULL,
+                local_end TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                comment TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (environment, name));
+            """),
     ];
 }

@@ -36,6 +36,7 @@ internal sealed partial class EnvironmentCatalog
     private readonly TimeProvider _time;
     private readonly ILogger<EnvironmentCatalog> _logger;
     private readonly WritePreparation _preparation;
+    private readonly Scheduling.FreezeCalendar _freezes;
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _preparing = new(StringComparer.Ordinal);
@@ -47,8 +48,10 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
-    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger)
+    /// <param name="freezes">The freeze windows every write is checked against.</param>
+    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger, Scheduling.FreezeCalendar freezes)
     {
+        _freezes = freezes;
         _db = db;
         _hubs = hubs;
         _options = options.Value;
@@ -164,10 +167,11 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="plan">Computes the edits from the current state (throws to refuse). May run more than once.</param>
     /// <param name="cancellationToken">Cancels the preparation and waiting for the gates (never a commit in progress).</param>
     /// <returns>The answer (stored for the idempotency key).</returns>
-    /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
+    /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key, a freeze), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
         var name = Get(command.Environment).Name;
+        command = _freezes.Admit(command);
         var gate = _gates.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
         if (command.Urgent)
         {

@@ -80,5 +80,40 @@ internal static class PostgresMigrations
             CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
+        (2, "scheduled changes and freeze windows", """
+            CREATE TABLE schedules (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                environment text NOT NULL,
+                rpc text NOT NULL,
+                request bytea NOT NULL,
+                target text NOT NULL,
+                description text NOT NULL,
+                key_id text NOT NULL,
+                key_name text NOT NULL,
+                actor text NOT NULL,
+                base_revision bigint NOT NULL,
+                due_at bigint NOT NULL,
+                not_before bigint NOT NULL,
+                created_at bigint NOT NULL,
+                state text NOT NULL,
+                claimed_until bigint,
+                note text NOT NULL,
+                applied_revision bigint NOT NULL,
+                finished_at bigint);
+            CREATE INDEX schedules_due ON schedules (state, not_before);
+            CREATE TABLE freezes (
+                environment text NOT NULL,
+                name text NOT NULL,
+                start_at bigint,
+                end_at bigint,
+                days text NOT NULL,
+                local_start text NOT NULL,
+                local_end text NOT NULL,
+                time_zone text NOT NULL,
+                comment text NOT NULL,
+                created_by text NOT NULL,
+                created_at bigint NOT NULL,
+                PRIMARY KEY (environment, name));
+            """),
     ];
 }
