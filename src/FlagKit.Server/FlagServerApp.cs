@@ -66,6 +66,8 @@ internal static class FlagServerApp
         services.AddSingleton<HubRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
+        services.AddSingleton<IScheduleStore>(sp => sp.GetRequiredService<IFlagStore>());
+        services.AddSingleton<IFreezeStore>(sp => sp.GetRequiredService<IFlagStore>());
         services.AddSingleton(sp => new FreezeCalendar(sp.GetRequiredService<IFlagStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ScheduleBook>();
         services.AddSingleton<FreezeBook>();
