@@ -218,5 +218,5 @@ internal sealed class ScheduleBook
     }
 
     private static string Detail(ScheduledChangeRecord change, string comment) =>
-        $"{change.Description} {change.Target}, due {LocalTimes.Format(change.DueAt, null)}" + (string.IsNullOrEmpty(comment) ? "" : " — " + comment);
+        $"{change.Target}: {change.Description}, due {LocalTimes.Format(change.DueAt, null)}" + (string.IsNullOrEmpty(comment) ? "" : " — " + comment);
 }

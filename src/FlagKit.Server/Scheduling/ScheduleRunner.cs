@@ -202,7 +202,7 @@ internal sealed class ScheduleRunner : BackgroundService
         var revisionNow = _catalog.Exists(change.Environment) ? _catalog.Get(change.Environment).Revision : 0;
         _store.FinishSchedule(change.Id, state, reason, revision, now, new AuditRecord(
             0, now, change.Actor, action, change.Environment, $"schedule #{change.Id}", revisionNow,
-            $"{change.Description} {change.Target} ({Note(change)}): {reason}"));
+            $"{change.Target}: {change.Description} ({Note(change)}): {reason}"));
     }
 
     private Task<WriteResponse> RunAsync(ScheduledChangeRecord change, CancellationToken cancellationToken)
