@@ -79,7 +79,8 @@ internal static class StoreMigrations
                 BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
             """),
         (4, "scheduled changes and freeze windows", """
-            CREATE TABLE schedules (
+            -- IF NOT EXISTS: a file rolled back to an older schema by hand may still have these tables.
+            CREATE TABLE IF NOT EXISTS schedules (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 environment TEXT NOT NULL,
                 rpc TEXT NOT NULL,
@@ -98,8 +99,8 @@ internal static class StoreMigrations
                 note TEXT NOT NULL,
                 applied_revision INTEGER NOT NULL,
                 finished_at INTEGER);
-            CREATE INDEX schedules_due ON schedules (state, not_before);
-            CREATE TABLE freezes (
+            CREATE INDEX IF NOT EXISTS schedules_due ON schedules (state, not_before);
+            CREATE TABLE IF NOT EXISTS freezes (
                 environment TEXT NOT NULL,
                 name TEXT NOT NULL,
                 start_at INTEGER,

@@ -81,7 +81,8 @@ internal static class PostgresMigrations
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
         (2, "scheduled changes and freeze windows", """
-            CREATE TABLE schedules (
+            -- IF NOT EXISTS: a file rolled back to an older schema by hand may still have these tables.
+            CREATE TABLE IF NOT EXISTS schedules (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 environment text NOT NULL,
                 rpc text NOT NULL,
@@ -100,8 +101,8 @@ internal static class PostgresMigrations
                 note text NOT NULL,
                 applied_revision bigint NOT NULL,
                 finished_at bigint);
-            CREATE INDEX schedules_due ON schedules (state, not_before);
-            CREATE TABLE freezes (
+            CREATE INDEX IF NOT EXISTS schedules_due ON schedules (state, not_before);
+            CREATE TABLE IF NOT EXISTS freezes (
                 environment text NOT NULL,
                 name text NOT NULL,
                 start_at bigint,
