@@ -73,6 +73,20 @@ internal sealed partial class FlagDatabase : IScheduleStore
     /// <inheritdoc />
     public ScheduledChangeRecord? ClaimDueSchedule(DateTimeOffset now, TimeSpan lease)
     {
+        // Polled twice a second: look on a reader first, so that an idle poll never takes the writer a commit needs.
+        using (var reader = OpenReader())
+        using (var due = Command(reader, $"""
+            SELECT EXISTS (SELECT 1 FROM schedules
+                WHERE (state = '{ScheduleStates.Pending}' AND not_before <= $now) OR (state = '{ScheduleStates.Claimed}' AND claimed_until <= $now))
+            """))
+        {
+            due.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            if (Convert.ToInt64(due.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return null;
+            }
+        }
+
         lock (_writeLock)
         {
             using var cmd = Command(_writer, $"""

@@ -205,6 +205,19 @@ public sealed class FreezeTests
     }
 
     [Test]
+    public async Task SetRollout_FreezeFollowedByAnother_RefusalNamesTheEndOfTheLast()
+    {
+        var start = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        await _server.Admin.FreezeAddAsync(new FreezeAddRequest { Window = OneOff("first", start, start.AddHours(2)) });
+        await _server.Admin.FreezeAddAsync(new FreezeAddRequest { Window = OneOff("second", start.AddHours(2), start.AddHours(3)) });
+        _time.SetUtcNow(start.AddMinutes(30));
+
+        var e = Assert.ThrowsAsync<RpcException>(() => Ramp(25).ResponseAsync);
+
+        Assert.That(e!.Status.Detail, Does.Contain("frozen by 'first' until 2026-12-05T15:00:00+00:00"));
+    }
+
+    [Test]
     public async Task ApplyFileDryRun_DuringFreeze_Answers()
     {
         _time.SetUtcNow(SaturdayEvening);
@@ -217,6 +230,12 @@ public sealed class FreezeTests
 
     private AsyncUnaryCall<WriteResponse> Ramp(double percent) =>
         _server.Admin.SetRolloutAsync(new SetRolloutRequest { Environment = Env, Key = "new-lobby", Percent = percent, Variant = "on" });
+
+    private static FreezeWindow OneOff(string name, DateTimeOffset start, DateTimeOffset end) => new()
+    {
+        Environment = Env, Name = name,
+        Start = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start), End = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(end),
+    };
 
     internal static FreezeWindow Weekly(string name, string days, string start, string end)
     {
