@@ -43,6 +43,8 @@ internal static class FlagKitCommandLine
         root.Subcommands.Add(AdminCommands.Environments());
         root.Subcommands.Add(AdminCommands.Keys());
         root.Subcommands.Add(ReleaseCommands.Create());
+        root.Subcommands.Add(ScheduleCommands.Create());
+        root.Subcommands.Add(FreezeCommands.Create());
 
         // `flagkit --help` (and every command's help) ends with the exit codes scripts can rely on.
         foreach (var help in root.Options.OfType<HelpOption>())

@@ -100,6 +100,7 @@ internal sealed class CommandContext : IDisposable
             options.ExpectedRevision = revision;
         }
 
+        ScheduleOptions.ApplyBreakGlass(Parse, options);
         _write = new PendingWrite(options.IdempotencyKey, flag);
         return options;
     }

@@ -101,6 +101,11 @@ internal static class FileCommands
                 Prune = pruning,
                 Options = context.WriteOptions(expected),
             };
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { ApplyFile = request }) is { } scheduled)
+            {
+                return scheduled;
+            }
+
             var response = await context.CallAsync((admin, call) => admin.ApplyFileAsync(request, call));
             return await WriteReport.ReportAsync(context, response);
         });

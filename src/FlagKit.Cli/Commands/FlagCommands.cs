@@ -150,6 +150,11 @@ internal static class FlagCommands
         }
 
         WriteOptionsSet.AddTo(command, destructive: kills);
+        if (change == FlagStateChange.Kill)
+        {
+            ScheduleOptions.AddBreakGlass(command);
+        }
+
         CommandAction.Set(command, async context =>
         {
             var flag = context.Value(key);
@@ -178,6 +183,11 @@ internal static class FlagCommands
                 AllSources = allSources,
                 Options = context.WriteOptions(flag: flag),
             };
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { SetFlagState = write }) is { } scheduled)
+            {
+                return scheduled;
+            }
+
             var response = await context.CallAsync((admin, call) => admin.SetFlagStateAsync(write, call));
             var killState = kills ? await KillStateAsync(context, response) : null;
             return await WriteReport.ReportAsync(context, response, killState);
@@ -273,6 +283,11 @@ internal static class FlagCommands
             var name = context.Value(key);
             context.Confirm($"archive {WriteReport.KindName(kind)} '{name}' in '{context.Environment}' (SDKs will stop seeing it; callers get their defaults)");
             var request = new ArchiveDocumentRequest { Environment = context.Environment, Kind = kind, Key = name, Options = context.WriteOptions(flag: kind == DocumentKind.Flag ? name : null) };
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { ArchiveDocument = request }) is { } scheduled)
+            {
+                return scheduled;
+            }
+
             var response = await context.CallAsync((admin, call) => admin.ArchiveDocumentAsync(request, call));
             return await WriteReport.ReportAsync(context, response);
         });
@@ -333,6 +348,11 @@ internal static class FlagCommands
                 }
             }
 
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { SetRollout = request }) is { } scheduled)
+            {
+                return scheduled;
+            }
+
             var response = await context.CallAsync((admin, call) => admin.SetRolloutAsync(request, call));
             return await WriteReport.ReportAsync(context, response);
         });
@@ -361,6 +381,11 @@ internal static class FlagCommands
             if (request.Add.Count + request.Remove.Count == 0)
             {
                 throw new CommandFailedException(ExitCodes.Usage, "target needs --add and/or --remove with account ids; e.g. 'flagkit target checkout-v2 on --add acct-1,acct-2'.");
+            }
+
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { SetTargets = request }) is { } scheduled)
+            {
+                return scheduled;
             }
 
             var response = await context.CallAsync((admin, call) => admin.SetTargetsAsync(request, call));

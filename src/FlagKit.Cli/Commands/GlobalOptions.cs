@@ -117,6 +117,7 @@ internal static class WriteOptionsSet
         command.Options.Add(IdempotencyKey);
         command.Options.Add(Wait);
         command.Options.Add(Timeout);
+        ScheduleOptions.AddScheduling(command);
         if (destructive)
         {
             command.Options.Add(Yes);

@@ -111,6 +111,7 @@ internal static class HistoryCommands
         var segment = new Option<bool>("--segment") { Description = "Roll back the segment with this key instead of a flag" };
         var command = new Command("rollback", "Restore a flag (or the whole environment) as it was at a revision; writes a new revision") { key, to, segment };
         WriteOptionsSet.AddTo(command, destructive: true);
+        ScheduleOptions.AddBreakGlass(command);
         CommandAction.Set(command, async context =>
         {
             var flag = context.Value(key);
@@ -133,6 +134,11 @@ internal static class HistoryCommands
                 ToRevision = revision,
                 Options = context.WriteOptions(),
             };
+            if (await ScheduleCommands.DivertAsync(context, new ScheduleChangeRequest { Rollback = request }) is { } scheduled)
+            {
+                return scheduled;
+            }
+
             var response = await context.CallAsync((admin, call) => admin.RollbackAsync(request, call));
             return await WriteReport.ReportAsync(context, response);
         });

@@ -146,6 +146,9 @@ internal sealed class AdminConnection : IDisposable
             StatusCode.NotFound => new(
                 ExitCodes.NotFound,
                 $"{detail}; check the name, and the environment (--env / {ServerSettings.EnvironmentVariable}, now '{settings.Environment}')."),
+            // A freeze or a scheduled change's state: the server's message says what to do; nobody changed anything.
+            StatusCode.FailedPrecondition when detail.Contains(" is frozen by ", StringComparison.Ordinal) || detail.StartsWith("freeze '", StringComparison.Ordinal)
+                || detail.StartsWith("scheduled change #", StringComparison.Ordinal) => new(ExitCodes.Conflict, $"{detail}."),
             StatusCode.FailedPrecondition or StatusCode.Aborted => new(
                 ExitCodes.Conflict,
                 $"{detail}; someone changed '{settings.Environment}' since — review with 'flagkit diff' / 'flagkit history' and try again."),

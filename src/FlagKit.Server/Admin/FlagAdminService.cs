@@ -329,8 +329,9 @@ internal sealed partial class FlagAdminService : FlagAdmin.FlagAdminBase
         ServerCallContext context, string environment, FlagKit.Protocol.V1.WriteOptions? options, string action, string target, IMessage request,
         Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, string operation, bool dryRun = false, bool urgent = false) =>
         _catalog.WriteAsync(
-            new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun, operation, urgent),
-            plan, context.CancellationToken);
+            new WriteCommand(environment, options, ApiKeyInterceptor.GetCaller(context), action, target, request, dryRun,
+                context is Scheduling.ScheduledCallContext scheduled ? scheduled.Annotate(operation) : operation, urgent),
+            context is Scheduling.ScheduledCallContext due ? due.Guard(plan) : plan, context.CancellationToken);
 
     private DocumentRecord GetDocument(GetDocumentRequest request, DocumentKind kind)
     {

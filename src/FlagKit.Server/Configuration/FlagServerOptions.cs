@@ -132,6 +132,13 @@ internal sealed class FlagServerOptions
 
     /// <summary>Webhook endpoints and their delivery (signed, queued, retried): see <see cref="Webhooks.WebhookOptions"/>.</summary>
     public Webhooks.WebhookOptions Webhooks { get; set; } = new();
+    /// How late a scheduled change may still be applied when the server was not running at its time: past this it is
+    /// skipped (recorded, with an audit row) rather than applied late.
+    /// </summary>
+    public TimeSpan ScheduleGrace { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the server looks for due scheduled changes (a change is applied within about this long of its time).</summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Identifies this server in Welcome; a random id per process when unset.</summary>
     public string? ServerId { get; set; }
@@ -176,6 +183,8 @@ internal sealed class FlagServerOptions
         Require(ConsoleSessionLifetime >= TimeSpan.FromMinutes(1) && ConsoleSessionLifetime <= TimeSpan.FromDays(7), nameof(ConsoleSessionLifetime), "must be 1 minute..7 days");
         Require(MaxFlagsPerEnvironment >= 1, nameof(MaxFlagsPerEnvironment), "must be at least 1");
         Require(IdempotencyRetention > TimeSpan.Zero, nameof(IdempotencyRetention), "must be positive");
+        Require(ScheduleGrace >= TimeSpan.Zero, nameof(ScheduleGrace), "must not be negative");
+        Require(SchedulePollInterval >= TimeSpan.FromMilliseconds(10) && SchedulePollInterval <= TimeSpan.FromSeconds(1), nameof(SchedulePollInterval), "must be 10ms..1s");
         Require(BootstrapAdminKey is null || BootstrapAdminKey.Length >= 24, nameof(BootstrapAdminKey), "must be at least 24 characters");
         Webhooks.Validate($"{SectionName}:{nameof(Webhooks)}");
         foreach (var (env, key) in BootstrapSdkKeys)

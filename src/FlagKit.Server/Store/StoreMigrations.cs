@@ -84,6 +84,7 @@ internal static class StoreMigrations
                 holder TEXT NOT NULL,
                 token INTEGER NOT NULL,
                 expires_at INTEGER NOT NULL);
+            """),
         (5, "guarded releases: one row per release (state as JSON), one active release per flag, immutable events", """
             -- IF NOT EXISTS: a file whose schema_migrations was rewound by a test (or by hand) re-runs this harmlessly.
             CREATE TABLE IF NOT EXISTS releases (
@@ -111,6 +112,42 @@ internal static class StoreMigrations
                 BEGIN SELECT RAISE(ABORT, 'release events are immutable'); END;
             CREATE TRIGGER IF NOT EXISTS release_events_no_delete BEFORE DELETE ON release_events
                 BEGIN SELECT RAISE(ABORT, 'release events are immutable'); END;
+            """),
+        (6, "scheduled changes and freeze windows", """
+            -- IF NOT EXISTS: a file rolled back to an older schema by hand may still have these tables.
+            CREATE TABLE IF NOT EXISTS schedules (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                environment TEXT NOT NULL,
+                rpc TEXT NOT NULL,
+                request BLOB NOT NULL,
+                target TEXT NOT NULL,
+                description TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                key_name TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                base_revision INTEGER NOT NULL,
+                due_at INTEGER NOT NULL,
+                not_before INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                claimed_until INTEGER,
+                note TEXT NOT NULL,
+                applied_revision INTEGER NOT NULL,
+                finished_at INTEGER);
+            CREATE INDEX IF NOT EXISTS schedules_due ON schedules (state, not_before);
+            CREATE TABLE IF NOT EXISTS freezes (
+                environment TEXT NOT NULL,
+                name TEXT NOT NULL,
+                start_at INTEGER,
+                end_at INTEGER,
+                days TEXT NOT NULL,
+                local_start TEXT NOT NULL,
+                local_end TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                comment TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (environment, name));
             """),
     ];
 }

@@ -37,6 +37,7 @@ internal sealed partial class EnvironmentCatalog
     private readonly ILogger<EnvironmentCatalog> _logger;
     private readonly WritePreparation _preparation;
     private readonly ServerMetrics _metrics;
+    private readonly Scheduling.FreezeCalendar _freezes;
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _preparing = new(StringComparer.Ordinal);
@@ -49,9 +50,11 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="metrics">Where commits, their latency and refusals are counted.</param>
-    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger, ServerMetrics metrics)
+    /// <param name="freezes">The freeze windows every write is checked against.</param>
+    public EnvironmentCatalog(IFlagStore db, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<EnvironmentCatalog> logger, ServerMetrics metrics, Scheduling.FreezeCalendar freezes)
     {
         _metrics = metrics;
+        _freezes = freezes;
         _db = db;
         _hubs = hubs;
         _options = options.Value;
@@ -191,7 +194,7 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="plan">Computes the edits from the current state (throws to refuse). May run more than once.</param>
     /// <param name="cancellationToken">Cancels the preparation and waiting for the gates (never a commit in progress).</param>
     /// <returns>The answer (stored for the idempotency key).</returns>
-    /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
+    /// <exception cref="WriteRefusedException">Conflict (stale revision, reused idempotency key, a freeze), Invalid (the compiler's message), NotFound, LimitExceeded.</exception>
     public async Task<WriteResponse> WriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, CancellationToken cancellationToken)
     {
         var started = _metrics.Now();
@@ -209,6 +212,7 @@ internal sealed partial class EnvironmentCatalog
     private async Task<WriteResponse> RunWriteAsync(WriteCommand command, Func<EnvironmentState, IReadOnlyList<DocumentEdit>> plan, long started, CancellationToken cancellationToken)
     {
         var name = Get(command.Environment).Name;
+        command = _freezes.Admit(command);
         if (command.Options is { HasExpectedRevision: true } expected && expected.ExpectedRevision > Get(name).Revision)
         {
             // Replicas: the caller read a revision another replica committed and this one has not learnt yet.

@@ -86,6 +86,7 @@ internal static class PostgresMigrations
                 holder text NOT NULL,
                 token bigint NOT NULL,
                 expires_at bigint NOT NULL);
+            """),
         (3, "guarded releases: one row per release (state as JSON), one active release per flag, immutable events", """
             CREATE TABLE releases (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -112,6 +113,42 @@ internal static class PostgresMigrations
                 FOR EACH ROW EXECUTE FUNCTION flagkit_refuse_change();
             CREATE TRIGGER release_events_no_truncate BEFORE TRUNCATE ON release_events
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
+            """),
+        (4, "scheduled changes and freeze windows", """
+            -- IF NOT EXISTS: a file rolled back to an older schema by hand may still have these tables.
+            CREATE TABLE IF NOT EXISTS schedules (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                environment text NOT NULL,
+                rpc text NOT NULL,
+                request bytea NOT NULL,
+                target text NOT NULL,
+                description text NOT NULL,
+                key_id text NOT NULL,
+                key_name text NOT NULL,
+                actor text NOT NULL,
+                base_revision bigint NOT NULL,
+                due_at bigint NOT NULL,
+                not_before bigint NOT NULL,
+                created_at bigint NOT NULL,
+                state text NOT NULL,
+                claimed_until bigint,
+                note text NOT NULL,
+                applied_revision bigint NOT NULL,
+                finished_at bigint);
+            CREATE INDEX IF NOT EXISTS schedules_due ON schedules (state, not_before);
+            CREATE TABLE IF NOT EXISTS freezes (
+                environment text NOT NULL,
+                name text NOT NULL,
+                start_at bigint,
+                end_at bigint,
+                days text NOT NULL,
+                local_start text NOT NULL,
+                local_end text NOT NULL,
+                time_zone text NOT NULL,
+                comment text NOT NULL,
+                created_by text NOT NULL,
+                created_at bigint NOT NULL,
+                PRIMARY KEY (environment, name));
             """),
     ];
 }
