@@ -18,6 +18,13 @@ using FlagKit.Sources;
 using Google.Protobuf;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Contains("--writes"))
+{
+    // Write latency and sustained writes/s into one environment (WriteThroughput.cs).
+    await WriteThroughput.RunAsync(args);
+    return 0;
+}
+
 var options = Args.Parse(args);
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
 Console.WriteLine($"FlagKit load harness: {options.Clients} clients, {options.Rate} changes/s for {options.Seconds} s; ack phase {string.Join("/", options.AckClients)} clients x {options.AckWrites} writes; {options.Flags} flags");
