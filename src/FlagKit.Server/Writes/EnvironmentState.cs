@@ -66,7 +66,7 @@ internal sealed class EnvironmentState
     /// <param name="segments">Segments by key, archived ones included.</param>
     /// <param name="snapshot">The compiled live documents (null when they no longer compile).</param>
     /// <param name="liveFlagCount">How many flags are live, when the caller knows (else counted on first use).</param>
-    /// <param name="digest">The live documents' content digest, when the caller knows (else summed on first use).</param>
+    /// <param name="digest">The live documents' content digest, when the caller knows (else summed now when a snapshot is given, on first use otherwise).</param>
     public EnvironmentState(
         EnvironmentRecord record, string contentHash, IReadOnlyDictionary<string, DocumentEntry> flags, IReadOnlyDictionary<string, DocumentEntry> segments,
         FlagSnapshot? snapshot = null, int? liveFlagCount = null, ContentDigest? digest = null)
@@ -77,7 +77,8 @@ internal sealed class EnvironmentState
         FlagMap = Immutable(flags);
         SegmentMap = Immutable(segments);
         _knownLiveFlagCount = liveFlagCount;
-        _digest = digest is { } known ? new StrongBox<ContentDigest>(known) : null;
+        // A loaded state sums its digest here, once, not in its first write: that may be a kill, under the commit gate.
+        _digest = digest is { } known ? new StrongBox<ContentDigest>(known) : snapshot is null ? null : new StrongBox<ContentDigest>(SumLive());
     }
 
     /// <summary>The environment row.</summary>
@@ -110,9 +111,8 @@ internal sealed class EnvironmentState
     /// <summary>How many flags are live (carried from write to write; counted once for a loaded state).</summary>
     public int LiveFlagCount => _knownLiveFlagCount ?? (_liveFlagCount ??= Flags.Values.Count(e => e.IsLive));
 
-    /// <summary>The live documents' content digest (carried from write to write; summed once for a loaded state).</summary>
-    public ContentDigest Digest => (_digest ??= new StrongBox<ContentDigest>(
-        LiveFlags.Concat(LiveSegments).Aggregate(ContentDigest.Empty, (sum, e) => sum + e.Digest))).Value;
+    /// <summary>The live documents' content digest (carried from write to write; summed once when a state is loaded).</summary>
+    public ContentDigest Digest => (_digest ??= new StrongBox<ContentDigest>(SumLive())).Value;
 
     /// <summary>Live flags, by key.</summary>
     public IEnumerable<DocumentEntry> LiveFlags => Flags.Values.Where(e => e.IsLive).OrderBy(e => e.Stored.Key, StringComparer.Ordinal);
@@ -135,6 +135,9 @@ internal sealed class EnvironmentState
         Flags = LiveFlags.Select(e => e.Flag!).ToList(),
         Segments = LiveSegments.Select(e => e.Segment!).ToList(),
     };
+
+    private ContentDigest SumLive() =>
+        FlagMap.Values.Concat(SegmentMap.Values).Where(e => e.IsLive).Aggregate(ContentDigest.Empty, (sum, e) => sum + e.Digest);
 
     private static ImmutableDictionary<string, DocumentEntry> Immutable(IReadOnlyDictionary<string, DocumentEntry> entries) =>
         entries as ImmutableDictionary<string, DocumentEntry> is { KeyComparer: var comparer } map && ReferenceEquals(comparer, StringComparer.Ordinal)
