@@ -37,6 +37,13 @@ if (args.Contains("--replicas"))
     return await ReplicaBenchmark.RunAsync(args);
 }
 
+if (args.Contains("--writes"))
+{
+    // Write latency and sustained writes/s into one environment (WriteThroughput.cs).
+    await WriteThroughput.RunAsync(args);
+    return 0;
+}
+
 var options = Args.Parse(args);
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
 Console.WriteLine(options switch

@@ -57,8 +57,9 @@ public sealed class FlagSnapshot
     public int SegmentCount => _segments.Count;
 
     /// <summary>
-    /// Lowercase hex SHA-256 of the snapshot's content: every flag and segment document, in ordinal key order, in
-    /// its compact JSON form. Two snapshots with the same documents have the same hash, whatever their revision.
+    /// Lowercase hex SHA-256 of the snapshot's content: of the sum of the SHA-256 of every flag and segment document
+    /// in its compact JSON form, and of their numbers. Two snapshots with the same documents have the same hash,
+    /// whatever their revision; the flag server computes the same hash per write from the documents it changes.
     /// </summary>
     /// <remarks>Computed on first use, then cached.</remarks>
     public string ContentHash => _contentHash ??= ComputeContentHash();
@@ -172,21 +173,17 @@ public sealed class FlagSnapshot
 
     private string ComputeContentHash()
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var flag in _flags.Values.OrderBy(f => f.Key, StringComparer.Ordinal))
+        var digest = ContentDigest.Empty;
+        foreach (var flag in _flags.Values)
         {
-            hash.AppendData("flag\n"u8);
-            hash.AppendData(FlagJson.SerializeFlag(flag.Document));
-            hash.AppendData("\n"u8);
+            digest += ContentDigest.OfFlag(flag.Document);
         }
 
-        foreach (var segment in _segments.Values.OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var segment in _segments.Values)
         {
-            hash.AppendData("segment\n"u8);
-            hash.AppendData(FlagJson.SerializeSegment(segment.Document));
-            hash.AppendData("\n"u8);
+            digest += ContentDigest.OfSegment(segment.Document);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return digest.ToHex();
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Configuration;
@@ -182,8 +183,48 @@ internal sealed class WritePreparation
         return pending;
     }
 
-    /// <summary>The SDK's strict compiler over the environment as it would be: every error, with its JSON path.</summary>
-    private static FlagSnapshot Validate(EnvironmentState state, List<PendingEdit> diff, long revision)
+    /// <summary>
+    /// The SDK's strict compiler over the environment as it would be: the documents the write changes and those that
+    /// depend on them are compiled against the last snapshot (<see cref="StrictDelta"/>); when that finds a problem, or
+    /// there is no snapshot to start from, the whole environment is built, which gives every error with its JSON path.
+    /// </summary>
+    private static FlagSnapshot Validate(EnvironmentState state, List<PendingEdit> diff, long revision) =>
+        state.Snapshot is { } previous && Incremental(previous, diff, revision) is { } next ? next : ValidateAll(state, diff, revision);
+
+    // The write's changes as a delta of the last snapshot; null when a strict build would refuse them.
+    private static FlagSnapshot? Incremental(FlagSnapshot previous, List<PendingEdit> diff, long revision)
+    {
+        var flags = new List<FlagDocument>();
+        var segments = new List<SegmentDocument>();
+        var removedFlags = new List<string>();
+        var removedSegments = new List<string>();
+        foreach (var p in diff)
+        {
+            if (p.Unchanged is not null)
+            {
+                continue;
+            }
+
+            var segment = p.Edit.Kind == DocumentKind.Segment;
+            if (p.Archive)
+            {
+                (segment ? removedSegments : removedFlags).Add(p.Edit.Key);
+            }
+            else if (segment)
+            {
+                segments.Add(p.Edit.Segment!);
+            }
+            else
+            {
+                flags.Add(p.Edit.Flag!);
+            }
+        }
+
+        return StrictDelta.TryApply(previous, revision, flags, segments, removedFlags, removedSegments);
+    }
+
+    /// <summary>The strict build of the whole environment as it would be: every error, with its JSON path.</summary>
+    private static FlagSnapshot ValidateAll(EnvironmentState state, List<PendingEdit> diff, long revision)
     {
         var flags = state.LiveFlags.ToDictionary(e => e.Stored.Key, e => e.Flag!, StringComparer.Ordinal);
         var segments = state.LiveSegments.ToDictionary(e => e.Stored.Key, e => e.Segment!, StringComparer.Ordinal);
@@ -229,8 +270,12 @@ internal sealed class WritePreparation
         var now = _time.GetUtcNow();
         var revision = state.Revision + 1;
         var actor = command.Caller.Actor;
-        var flags = new Dictionary<string, DocumentEntry>(state.Flags, StringComparer.Ordinal);
-        var segments = new Dictionary<string, DocumentEntry>(state.Segments, StringComparer.Ordinal);
+        // O(change): the next state shares every entry the write does not touch, and carries the live flag count
+        // and the content digest forward instead of counting and hashing the environment again.
+        var flags = state.FlagMap.ToBuilder();
+        var segments = state.SegmentMap.ToBuilder();
+        var liveFlags = state.LiveFlagCount;
+        var digest = state.Digest;
         var stored = new List<StoredDocument>();
         var history = new List<HistoryRecord>();
         var upserts = new List<Document>();
@@ -255,6 +300,8 @@ internal sealed class WritePreparation
                 removed.Add(new DocumentRef { Kind = edit.Kind, Key = edit.Key });
                 change = new Change { Kind = edit.Kind, Key = edit.Key, Action = "archived", BeforeJson = UnsafeByteOperations.UnsafeWrap(live.Stored.Json), Summary = "archived" };
                 (edit.Kind == DocumentKind.Segment ? segments : flags)[edit.Key] = new DocumentEntry(doc);
+                digest -= live.Digest;
+                liveFlags -= edit.Kind == DocumentKind.Flag ? 1 : 0;
             }
             else
             {
@@ -262,6 +309,8 @@ internal sealed class WritePreparation
                 doc = new StoredDocument(edit.Kind, edit.Key, json, (state.Find(edit.Kind, edit.Key)?.Stored.Version ?? 0) + 1, revision, now, actor, false);
                 change = Describe(edit, live, new DocumentEntry(doc), json, upserts, killed, out var entry);
                 (edit.Kind == DocumentKind.Segment ? segments : flags)[edit.Key] = entry;
+                digest = digest - (live?.Digest ?? ContentDigest.Empty) + entry.Digest;
+                liveFlags += live is null && edit.Kind == DocumentKind.Flag ? 1 : 0;
             }
 
             stored.Add(doc);
@@ -272,8 +321,9 @@ internal sealed class WritePreparation
 
         response.Revision = command.DryRun ? state.Revision : revision;
         new WriteAnswer(response, _options.MaxMessageBytes).AddAll(changes);
-        var next = new EnvironmentState(state.Record with { Revision = revision }, snapshot.ContentHash, flags, segments, snapshot);
-        return new PreparedWrite(state, next, response, stored, history, new RevisionChange(revision, snapshot.ContentHash, upserts, removed, killed),
+        var hash = digest.ToHex();
+        var next = new EnvironmentState(state.Record with { Revision = revision }, hash, flags.ToImmutable(), segments.ToImmutable(), snapshot, liveFlags, digest);
+        return new PreparedWrite(state, next, response, stored, history, new RevisionChange(revision, hash, upserts, removed, killed),
             idempotencyKey, fingerprint, now);
     }
 
