@@ -90,8 +90,8 @@ public sealed partial class FlagClient : IModeSink
             return;
         }
 
-        // A little after the boundary: the event must find the new mode in force.
-        var wait = due.Value - now + TimeSpan.FromMilliseconds(1);
+        // At the boundary the new mode is in force (a start is inclusive, an end exclusive).
+        var wait = due.Value - now;
         _modeTimer ??= _options.TimeProvider.CreateTimer(static s => ((FlagClient)s!).OnModeBoundary(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _modeTimer.Change(wait, Timeout.InfiniteTimeSpan);
     }
