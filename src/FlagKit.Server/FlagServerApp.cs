@@ -65,6 +65,8 @@ internal static class FlagServerApp
         services.AddSingleton<HubRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
+        services.AddSingleton<FlagKit.Server.Modes.ModeCatalog>();
+        services.AddHostedService(sp => sp.GetRequiredService<FlagKit.Server.Modes.ModeCatalog>());
         services.AddSingleton<ServerBootstrap>();
 
         services.AddGrpc(grpc =>

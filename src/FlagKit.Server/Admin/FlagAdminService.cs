@@ -18,7 +18,7 @@ namespace FlagKit.Server.Admin;
 /// publish); reads come from the last committed state or, for history and audit, from the store.
 /// </summary>
 /// <remarks>Only admin keys reach it (<see cref="ApiKeyInterceptor"/>).</remarks>
-internal sealed class FlagAdminService : FlagAdmin.FlagAdminBase
+internal sealed partial class FlagAdminService : FlagAdmin.FlagAdminBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
