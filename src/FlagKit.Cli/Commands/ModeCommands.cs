@@ -38,7 +38,7 @@ internal static class ModeCommands
         var maintenance = new Option<bool>("--maintenance") { Description = "The maintenance switch instead of read-only" };
         var command = new Command(on ? "on" : "off", on
             ? "Switch read-only (or --maintenance) on for a scope, optionally --until a time; asks first"
-            : "Switch read-only (or --maintenance) off for a scope");
+            : "Switch read-only and maintenance off for a scope (only maintenance with --maintenance)");
         command.Options.Add(Scope);
         if (on)
         {
@@ -55,7 +55,8 @@ internal static class ModeCommands
             var request = new ModeSwitchRequest
             {
                 Environment = context.Environment,
-                Mode = mode,
+                // Off without --maintenance lifts both switches of the scope, whichever is on.
+                Mode = on || context.Value(maintenance) ? mode : "",
                 On = on,
                 Comment = context.Parse.GetValue(WriteOptionsSet.Comment) ?? "",
                 Scope = { ModeView.ParseScope(context.Value(Scope)) },

@@ -36,8 +36,9 @@ internal static class ModeEdits
         var switches = document.Switches ??= [];
         if (!request.On)
         {
-            var removed = switches.RemoveAll(s => modes.Contains(s.Mode) && s.Id == SwitchId(s.Mode!, scopeText));
-            return removed == 0 ? null : $"{string.Join(" and ", modes)} off for {scopeText}";
+            var removed = switches.Where(s => modes.Contains(s.Mode) && s.Id == SwitchId(s.Mode!, scopeText)).ToList();
+            switches.RemoveAll(removed.Contains);
+            return removed.Count == 0 ? null : $"{string.Join(" and ", removed.Select(s => s.Mode))} off for {scopeText}";
         }
 
         DateTimeOffset? until = request.Until is { } u ? u.ToDateTimeOffset() : null;

@@ -79,13 +79,13 @@ internal static class StoreMigrations
                 BEGIN SELECT RAISE(ABORT, 'audit rows are immutable'); END;
             """),
         (4, "operating modes: one mode document per environment with its own version, immutable mode history", """
-            CREATE TABLE modes (
+            CREATE TABLE IF NOT EXISTS modes (
                 env_id INTEGER PRIMARY KEY REFERENCES environments(id),
                 version INTEGER NOT NULL,
                 json BLOB NOT NULL,
                 updated_at INTEGER NOT NULL,
                 updated_by TEXT NOT NULL);
-            CREATE TABLE mode_history (
+            CREATE TABLE IF NOT EXISTS mode_history (
                 env_id INTEGER NOT NULL REFERENCES environments(id),
                 version INTEGER NOT NULL,
                 action TEXT NOT NULL,
@@ -96,9 +96,9 @@ internal static class StoreMigrations
                 before_json BLOB,
                 after_json BLOB NOT NULL,
                 PRIMARY KEY (env_id, version));
-            CREATE TRIGGER mode_history_no_update BEFORE UPDATE ON mode_history
+            CREATE TRIGGER IF NOT EXISTS mode_history_no_update BEFORE UPDATE ON mode_history
                 BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
-            CREATE TRIGGER mode_history_no_delete BEFORE DELETE ON mode_history
+            CREATE TRIGGER IF NOT EXISTS mode_history_no_delete BEFORE DELETE ON mode_history
                 BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
             """),
     ];

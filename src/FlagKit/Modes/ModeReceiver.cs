@@ -27,8 +27,9 @@ internal static class ModeReceiver
             return false;
         }
 
-        if (atWelcome && state.Version == current.Version && current.Version != 0)
+        if (atWelcome && state.Version == current.Version)
         {
+            // Reconnected to modes we hold already (or none on either side): nothing to apply, no event.
             return false;
         }
 

@@ -61,13 +61,18 @@ public sealed class ModeCommandsTests
         var env = await TestEnvironment.CreateAsync();
 
         var on = await env.RunAsync("readonly", "on", "--yes");
+        var maintenance = await env.RunAsync("readonly", "on", "--maintenance", "--scope", "game=x", "--yes");
         var during = await env.RunAsync("status", "--json");
+        var offMaintenance = await env.RunAsync("readonly", "off", "--maintenance", "--scope", "game=x");
         var off = await env.RunAsync("readonly", "off");
         var after = await env.RunAsync("status");
 
         Assert.That((on.ExitCode, off.ExitCode), Is.EqualTo((0, 0)), on + "\n" + off);
         Assert.That(on.Stdout, Does.Contain("read-only on for everyone until switched off"));
+        Assert.That(maintenance.ExitCode, Is.EqualTo(0), maintenance.ToString);
         Assert.That(during.Json().GetProperty("modes").GetProperty("mode").GetString(), Is.EqualTo("read-only"));
+        Assert.That(during.Json().GetProperty("modes").GetProperty("switches").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(offMaintenance.Stdout, Does.Contain("maintenance off for game=x"));
         Assert.That(off.Stdout, Does.Contain("read-only off for everyone").And.Contain("mode now: normal"));
         Assert.That(after.Stdout, Does.Contain("mode: normal").And.Contain("next window: none announced"));
     }

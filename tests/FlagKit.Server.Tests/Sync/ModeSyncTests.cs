@@ -90,6 +90,22 @@ public sealed class ModeSyncTests
     }
 
     [Test]
+    public async Task ScheduleMaintenance_LongMessage_IsKeptAndTooLongIsRefusedNamingTheLimit()
+    {
+        _server = await TestFlagServer.StartAsync();
+        var start = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1));
+        var end = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(2));
+
+        var kept = await _server.Admin.ScheduleMaintenanceAsync(new MaintenanceScheduleRequest { Environment = Env, Start = start, End = end, Message = new string('m', 900) });
+        var error = Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.ScheduleMaintenanceAsync(
+            new MaintenanceScheduleRequest { Environment = Env, Start = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1.5)), End = end, Message = new string('m', 1001) }));
+
+        Assert.That(Encoding.UTF8.GetString(kept.Json.Span), Does.Contain(new string('m', 900)));
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(error.Status.Detail, Does.Contain("$.windows[1].message: 1001 characters; the limit is 1000"));
+    }
+
+    [Test]
     public async Task Modes_AfterRestart_ArriveInWelcome()
     {
         _server = await TestFlagServer.StartAsync();
