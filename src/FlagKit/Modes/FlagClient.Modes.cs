@@ -10,8 +10,10 @@ namespace FlagKit;
 /// </summary>
 public sealed partial class FlagClient : IModeSink
 {
+    private static readonly TimeSpan MaxModeTimerWait = TimeSpan.FromDays(1);
     private ModeTable _modes = ModeTable.Empty;
     private ITimer? _modeTimer;
+    private DateTimeOffset _modeBoundary = DateTimeOffset.MaxValue;
 
     /// <summary>
     /// Raised when the operating modes change: new switches or windows arrived, or one started or ended by the
@@ -90,8 +92,10 @@ public sealed partial class FlagClient : IModeSink
             return;
         }
 
-        // At the boundary the new mode is in force (a start is inclusive, an end exclusive).
-        var wait = due.Value - now;
+        // At the boundary the new mode is in force (a start is inclusive, an end exclusive). A boundary further than a
+        // timer can wait (a window announced months ahead) is approached in steps of at most a day.
+        _modeBoundary = due.Value;
+        var wait = TimeSpan.FromTicks(Math.Min((due.Value - now).Ticks, MaxModeTimerWait.Ticks));
         _modeTimer ??= _options.TimeProvider.CreateTimer(static s => ((FlagClient)s!).OnModeBoundary(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _modeTimer.Change(wait, Timeout.InfiniteTimeSpan);
     }
@@ -106,7 +110,12 @@ public sealed partial class FlagClient : IModeSink
             }
 
             var modes = _modes;
-            _events.Post(ModeChanged, this, new ModeChangedEventArgs(modes.Version, _options.TimeProvider.GetUtcNow(), timeBoundary: true), nameof(ModeChanged));
+            var now = _options.TimeProvider.GetUtcNow();
+            if (now >= _modeBoundary)
+            {
+                _events.Post(ModeChanged, this, new ModeChangedEventArgs(modes.Version, now, timeBoundary: true), nameof(ModeChanged));
+            }
+
             ArmModeTimerLocked(modes);
         }
     }

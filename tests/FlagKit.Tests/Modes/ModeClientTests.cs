@@ -37,6 +37,44 @@ public sealed class ModeClientTests
     }
 
     [Test]
+    public async Task ModeChanged_WindowAnnouncedMonthsAhead_RaisedOnlyWhenItStarts()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using var client = NewClient(time);
+        var boundaries = 0;
+        client.ModeChanged += (_, e) =>
+        {
+            if (e.IsTimeBoundary)
+            {
+                Interlocked.Increment(ref boundaries);
+            }
+        };
+        var start = T0.AddDays(120);
+
+        Publish(client, $$$"""{"schema":1,"windows":[{"id":"w","start":"{{{Time(start)}}}","end":"{{{Time(start.AddHours(1))}}}"}]}""", 1);
+        for (var day = 0; day < 119; day++)
+        {
+            time.Advance(TimeSpan.FromDays(1));
+        }
+
+        await Task.Delay(100);
+        Assert.That(Volatile.Read(ref boundaries), Is.Zero, "no event on the way");
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.That(() => Volatile.Read(ref boundaries), Is.EqualTo(1).After(5000, 10));
+        Assert.That(client.GetMode().Mode, Is.EqualTo(OperatingMode.Maintenance));
+    }
+
+    [Test]
+    public async Task PublishModes_WindowFurtherAheadThanATimerWaits_RealClock_IsAccepted()
+    {
+        await using var client = NewClient(TimeProvider.System);
+        var start = DateTimeOffset.UtcNow.AddDays(120);
+
+        Assert.DoesNotThrow(() => Publish(client, $$$"""{"schema":1,"windows":[{"id":"w","start":"{{{Time(start)}}}","end":"{{{Time(start.AddHours(1))}}}"}]}""", 1));
+        Assert.That(client.GetNextMaintenanceWindow()?.Start, Is.EqualTo(start));
+    }
+
+    [Test]
     public async Task IsReadOnly_Evaluation_AllocatesNothing()
     {
         await using var client = NewClient(new FakeTimeProvider(T0));
