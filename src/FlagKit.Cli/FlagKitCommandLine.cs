@@ -40,6 +40,8 @@ internal static class FlagKitCommandLine
         root.Subcommands.Add(FileCommands.Apply());
         root.Subcommands.Add(FileCommands.Export());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ModeCommands.ReadOnly());
+        root.Subcommands.Add(MaintenanceCommands.Create());
         root.Subcommands.Add(AdminCommands.Environments());
         root.Subcommands.Add(AdminCommands.Keys());
         root.Subcommands.Add(ReleaseCommands.Create());

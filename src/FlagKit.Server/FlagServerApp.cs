@@ -78,6 +78,8 @@ internal static class FlagServerApp
         services.AddSingleton<FreezeBook>();
         services.AddSingleton<ScheduleRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleRunner>());
+        services.AddSingleton<FlagKit.Server.Modes.ModeCatalog>();
+        services.AddHostedService(sp => sp.GetRequiredService<FlagKit.Server.Modes.ModeCatalog>());
         services.AddSingleton<ServerBootstrap>();
         services.AddReplication(options);
         services.TryAddSingleton<Releases.ReleaseReportInbox>();

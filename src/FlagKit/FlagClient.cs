@@ -268,6 +268,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
             return;
         }
 
+        DisposeModeTimer();
         await _source.DisposeAsync().ConfigureAwait(false);
         // Events already queued are still raised; disposing does not wait for a slow handler.
         _events.Complete();

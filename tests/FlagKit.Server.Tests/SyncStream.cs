@@ -24,10 +24,11 @@ public sealed class SyncStream : IDisposable
     /// <param name="environment">Environment.</param>
     /// <param name="protocols">Protocol versions offered.</param>
     /// <param name="schemas">Schema versions offered.</param>
+    /// <param name="modeSchemas">Mode schema versions offered (none: an SDK older than operating modes).</param>
     /// <returns>The open stream.</returns>
     public static async Task<SyncStream> OpenAsync(
         FlagSync.FlagSyncClient client, long lastRevision = 0, string instanceId = "test-instance", string environment = TestFlagServer.Environment,
-        int[]? protocols = null, int[]? schemas = null)
+        int[]? protocols = null, int[]? schemas = null, int[]? modeSchemas = null)
     {
         var stream = new SyncStream(client.Sync());
         var hello = new Hello
@@ -42,6 +43,7 @@ public sealed class SyncStream : IDisposable
         };
         hello.ProtocolVersions.AddRange(protocols ?? [1]);
         hello.SchemaVersions.AddRange(schemas ?? [1]);
+        hello.ModeSchemaVersions.AddRange(modeSchemas ?? []);
         try
         {
             await stream._call.RequestStream.WriteAsync(new SyncRequest { Hello = hello });

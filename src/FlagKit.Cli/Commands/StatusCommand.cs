@@ -23,10 +23,11 @@ internal static class StatusCommand
             var killed = (await context.CallAsync((admin, call) => Connection.AdminConnection.ListAllFlagsAsync(r => admin.ListFlagsAsync(r, call).ResponseAsync, killedRequest))).Flags
                 .Select(FlagCommands.Summary).OrderBy(f => f.Key, StringComparer.Ordinal)
                 .Select(f => new FlagKillStateJson(f.Key, true, f.Kills)).ToList();
+            var modes = await MaintenanceCommands.TryGetAsync(context);
             if (context.Json)
             {
                 context.WriteJson(
-                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances, killed),
+                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances, killed, modes),
                     CliJsonContext.Default.StatusJson);
                 return ExitCodes.Ok;
             }
@@ -34,6 +35,10 @@ internal static class StatusCommand
             context.Out.WriteLine(
                 $"{context.Environment} at revision {response.EnvironmentRevision} on {context.Settings.Url.OriginalString}: " +
                 $"{FlagCommands.Count(instances.Count, "SDK instance")} connected, {upToDate} up to date");
+            if (modes is not null)
+            {
+                ModeView.Write(modes, now, context.Out);
+            }
             WriteKilled(killed, context.Out);
             if (instances.Count == 0)
             {

@@ -61,7 +61,8 @@ internal sealed record ExportJson(string Environment, long Revision, JsonElement
 
 /// <summary><c>status</c>.</summary>
 internal sealed record StatusJson(
-    string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances, List<FlagKillStateJson> KilledFlags);
+    string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances, List<FlagKillStateJson> KilledFlags,
+    Commands.ModesJson? Modes = null);
 
 /// <summary>One connected SDK instance.</summary>
 internal sealed record InstanceJson(

@@ -8,7 +8,7 @@ namespace FlagKit.Server.Hosting;
 /// <summary>
 /// Bounds on every text field a client sends, whatever the message (admin requests, Hello, Ack and anything added
 /// later): found from the message's descriptor, so a new field is bounded without anyone remembering to. Ids, names,
-/// keys and versions may be <see cref="MaxIdChars"/> characters; free text (<c>comment</c>, a failure's <c>reason</c>)
+/// keys and versions may be <see cref="MaxIdChars"/> characters; free text (<c>comment</c>, a failure's <c>reason</c>, a maintenance <c>message</c>)
 /// <see cref="MaxTextChars"/>. Document JSON travels as bytes and has its own limit (<c>MaxDocumentBytes</c>).
 /// </summary>
 internal static class RequestLimits
@@ -19,7 +19,7 @@ internal static class RequestLimits
     /// <summary>Longest free-text field.</summary>
     public const int MaxTextChars = 4096;
 
-    private static readonly HashSet<string> TextFields = new(StringComparer.Ordinal) { "comment", "reason" };
+    private static readonly HashSet<string> TextFields = new(StringComparer.Ordinal) { "comment", "reason", "message" };
 
     /// <summary>Refuses a message with a string field over its bound, naming the field.</summary>
     /// <param name="message">The message as received.</param>

@@ -149,5 +149,28 @@ internal static class StoreMigrations
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (environment, name));
             """),
+        (7, "operating modes: one mode document per environment with its own version, immutable mode history", """
+            CREATE TABLE IF NOT EXISTS modes (
+                env_id INTEGER PRIMARY KEY REFERENCES environments(id),
+                version INTEGER NOT NULL,
+                json BLOB NOT NULL,
+                updated_at INTEGER NOT NULL,
+                updated_by TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS mode_history (
+                env_id INTEGER NOT NULL REFERENCES environments(id),
+                version INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                author TEXT NOT NULL,
+                comment TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                before_json BLOB,
+                after_json BLOB NOT NULL,
+                PRIMARY KEY (env_id, version));
+            CREATE TRIGGER IF NOT EXISTS mode_history_no_update BEFORE UPDATE ON mode_history
+                BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
+            CREATE TRIGGER IF NOT EXISTS mode_history_no_delete BEFORE DELETE ON mode_history
+                BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
+            """),
     ];
 }

@@ -39,6 +39,7 @@ internal sealed class EnvironmentHub
     private long _droppedSubscribers;
     private readonly ILogger? _fanoutLog;
     private readonly TimeProvider _time;
+    private ModeState _mode = new();
 
     /// <summary>Creates an empty hub.</summary>
     /// <param name="environment">The environment name.</param>
@@ -93,6 +94,44 @@ internal sealed class EnvironmentHub
             lock (_lock)
             {
                 return _log.Count;
+            }
+        }
+    }
+
+    /// <summary>The environment's operating modes now (version 0, empty, until the first mode change).</summary>
+    public ModeState Mode
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _mode;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="mode"/> the environment's modes and sends them to every subscriber that takes modes, ahead
+    /// of anything queued (<see cref="SyncSubscriber.Prioritize"/>); an older version than the current one is ignored.
+    /// </summary>
+    /// <param name="mode">The modes.</param>
+    public void PublishMode(ModeState mode)
+    {
+        lock (_lock)
+        {
+            if (mode.Version <= _mode.Version)
+            {
+                return;
+            }
+
+            _mode = mode;
+            var frame = SyncFrame.From(new SyncResponse { Mode = mode });
+            foreach (var s in _subscribers)
+            {
+                if (s.TakesModes)
+                {
+                    s.Prioritize(frame);
+                }
             }
         }
     }

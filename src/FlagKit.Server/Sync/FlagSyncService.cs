@@ -102,7 +102,7 @@ internal sealed class FlagSyncService
         var hello = await ReadHelloAsync(requests, caller, context).ConfigureAwait(false);
         var handshake = Accept(caller, hello);
         var streamId = _hubs.NextStreamId();
-        using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity);
+        using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity) { TakesModes = hello.ModeSchemaVersions.Contains(1) };
 
         // Registered before the subscriber joins the hub: from here a revocation ends it whatever it is doing.
         using var revocation = caller.Revoked.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.Revoked, "the API key was revoked"), subscriber);
@@ -119,7 +119,8 @@ internal sealed class FlagSyncService
             hello.LastRevision, full ? "snapshot" : "delta", revision);
         try
         {
-            await ServeAsync(requests, responses, context, subscriber, Welcome(handshake, revision)).ConfigureAwait(false);
+            // The modes are read after the subscriber joined: a later change reaches it as a prioritized frame.
+            await ServeAsync(requests, responses, context, subscriber, Welcome(handshake, revision, subscriber.TakesModes ? handshake.Hub.Mode : null)).ConfigureAwait(false);
         }
         finally
         {
@@ -163,6 +164,12 @@ internal sealed class FlagSyncService
                 $"Key {caller.KeyId} reads environment '{caller.Environment}', not '{environment}'."));
         }
 
+        if (hello.ModeSchemaVersions.Count > MaxOfferedVersions)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"Hello offers {hello.ModeSchemaVersions.Count} mode schema versions; the limit is {MaxOfferedVersions}."));
+        }
+
         if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
@@ -181,7 +188,7 @@ internal sealed class FlagSyncService
             : throw new RpcException(new Status(StatusCode.NotFound, $"Environment '{environment}' does not exist."));
     }
 
-    private SyncFrame Welcome(SyncHandshake handshake, long revision) => SyncFrame.From(new SyncResponse
+    private SyncFrame Welcome(SyncHandshake handshake, long revision, ModeState? mode) => SyncFrame.From(new SyncResponse
     {
         Welcome = new Welcome
         {
@@ -191,6 +198,7 @@ internal sealed class FlagSyncService
             ServerRevision = revision,
             HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
             Environment = handshake.Environment,
+            Mode = mode,
         },
     });
 
@@ -280,6 +288,12 @@ internal sealed class FlagSyncService
                     return false;
                 }
 
+                // Operating modes go ahead of anything queued, even between two frames of a large batch.
+                if (subscriber.TakePriority() is { } priority)
+                {
+                    body.Write(priority.Wire);
+                }
+
                 body.Write(frames[i].Wire);
                 if (i == frames.Count - 1 || frames[i].Wire.Length >= FlushEachFrameBytes)
                 {
@@ -288,6 +302,16 @@ internal sealed class FlagSyncService
                     {
                         return false;
                     }
+                }
+            }
+
+            if (subscriber.TakePriority() is { } last && subscriber.EndReason is not (SubscriberEnd.Revoked or SubscriberEnd.Refused))
+            {
+                body.Write(last.Wire);
+                var flushed = await body.FlushAsync().ConfigureAwait(false);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return false;
                 }
             }
 

@@ -35,6 +35,7 @@ internal sealed class SyncSubscriber : IDisposable
     private readonly Channel<SyncBatch> _queue;
     private readonly CancellationTokenSource _ended = new();
     private int _end;
+    private SyncFrame? _priority;
 
     /// <summary>Creates a subscriber.</summary>
     /// <param name="id">Stream id (unique in this process).</param>
@@ -76,6 +77,27 @@ internal sealed class SyncSubscriber : IDisposable
 
     /// <summary>The queue, read by the stream's writer loop only.</summary>
     public ChannelReader<SyncBatch> Reader => _queue.Reader;
+
+    /// <summary>Whether the SDK offered mode schemas in Hello: it is sent <c>ModeState</c>s.</summary>
+    public bool TakesModes { get; init; }
+
+    /// <summary>
+    /// Sends <paramref name="frame"/> ahead of everything queued: the writer takes it before its next frame, even in the
+    /// middle of a batch. Only the latest waits (each carries the whole state); never ends the subscriber.
+    /// </summary>
+    /// <param name="frame">The frame (a <c>ModeState</c>).</param>
+    public void Prioritize(SyncFrame frame)
+    {
+        if (Interlocked.Exchange(ref _priority, frame) is null)
+        {
+            // Wakes an idle writer; a busy one takes the frame between two frames anyway, so a full queue loses nothing.
+            _queue.Writer.TryWrite(SyncBatch.Wake);
+        }
+    }
+
+    /// <summary>The frame to send before anything else, if one waits (taken: the next call returns null).</summary>
+    /// <returns>The frame, or null.</returns>
+    public SyncFrame? TakePriority() => Interlocked.Exchange(ref _priority, null);
 
     /// <summary>Queues a batch without waiting.</summary>
     /// <param name="batch">The batch.</param>

@@ -16,6 +16,7 @@ internal static class FlagKitLogEvents
     public const int StartFailed = 1004;
     public const int FileRefused = 1005;
     public const int FileLoaded = 1006;
+    public const int ModesChanged = 1050;
 
     // GrpcFlagSource: 1100-1199.
     public const int Connected = 1100;
@@ -29,6 +30,7 @@ internal static class FlagKitLogEvents
     public const int LoopCrashed = 1108;
     public const int ChannelRenewed = 1109;
     public const int MovedServer = 1150;
+    public const int ModesRefused = 1151;
 
     // Versioning (ContractPolicy, Migration): 1200-1299.
     public const int PolicyNotARange = 1200;

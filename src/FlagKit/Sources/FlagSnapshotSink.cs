@@ -1,5 +1,6 @@
 using FlagKit.Compilation;
 using FlagKit.Documents;
+using FlagKit.Modes;
 
 namespace FlagKit.Sources;
 
@@ -55,4 +56,16 @@ public sealed class FlagSnapshotSink
 
     /// <summary>Publishes a snapshot the source built itself (the built-in sources' path: no second compile).</summary>
     internal void Publish(FlagSnapshot next) => _target.Publish(next);
+
+    /// <summary>The operating modes served now (<see cref="ModeTable.Empty"/> when the target keeps none).</summary>
+    internal ModeTable CurrentModes => _target is IModeSink modes ? modes.CurrentModes : ModeTable.Empty;
+
+    /// <summary>Publishes compiled operating modes (ignored by a target that keeps none).</summary>
+    internal void PublishModes(ModeTable next)
+    {
+        if (_target is IModeSink modes)
+        {
+            modes.PublishModes(next);
+        }
+    }
 }

@@ -50,6 +50,15 @@ public sealed partial class GrpcFlagSource
 
                         watchdog.Arm(welcome.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs * 3L) : Timeout.InfiniteTimeSpan);
                         GrpcFlagSourceLog.Connected(_log, _serverUrl, welcome.ServerId, welcome.Environment, welcome.ServerRevision, helloRevision);
+                        if (welcome.Mode is { } welcomeModes)
+                        {
+                            Modes.ModeReceiver.Apply(sink, welcomeModes, atWelcome: true, _log);
+                        }
+
+                        break;
+                    case SyncResponse.KindOneofCase.Mode:
+                        // Not part of any batch: applied on arrival, even between the messages of a batch.
+                        Modes.ModeReceiver.Apply(sink, message.Mode, atWelcome: false, _log);
                         break;
                     case SyncResponse.KindOneofCase.Snapshot:
                         violation = welcome is null ? "a Snapshot arrived before Welcome" : batch.Add(message.Snapshot);

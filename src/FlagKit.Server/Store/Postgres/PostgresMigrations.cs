@@ -150,5 +150,28 @@ internal static class PostgresMigrations
                 created_at bigint NOT NULL,
                 PRIMARY KEY (environment, name));
             """),
+        (5, "operating modes: one mode document per environment with its own version, immutable mode history", """
+            CREATE TABLE modes (
+                env_id bigint PRIMARY KEY REFERENCES environments(id),
+                version bigint NOT NULL CHECK (version > 0),
+                json bytea NOT NULL,
+                updated_at bigint NOT NULL,
+                updated_by text NOT NULL);
+            CREATE TABLE mode_history (
+                env_id bigint NOT NULL REFERENCES environments(id),
+                version bigint NOT NULL,
+                action text NOT NULL,
+                author text NOT NULL,
+                comment text NOT NULL,
+                time bigint NOT NULL,
+                summary text NOT NULL,
+                before_json bytea,
+                after_json bytea NOT NULL,
+                PRIMARY KEY (env_id, version));
+            CREATE TRIGGER mode_history_immutable BEFORE UPDATE OR DELETE ON mode_history
+                FOR EACH ROW EXECUTE FUNCTION flagkit_refuse_change();
+            CREATE TRIGGER mode_history_no_truncate BEFORE TRUNCATE ON mode_history
+                FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
+            """),
     ];
 }
