@@ -27,6 +27,7 @@ internal static class GrpcHello
         };
         hello.ProtocolVersions.Add(ProtocolVersion);
         hello.SchemaVersions.Add(FlagFile.CurrentSchema);
+        hello.TelemetryVersions.Add(GrpcTelemetryMessages.Version);
         return hello;
     }
 
