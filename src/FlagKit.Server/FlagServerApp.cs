@@ -6,6 +6,7 @@ using FlagKit.Server.Diagnostics;
 using FlagKit.Server.WebConsole;
 using FlagKit.Server.Hosting;
 using FlagKit.Server.Store;
+using FlagKit.Server.Releases;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Writes;
 using Grpc.AspNetCore.Server.Model;
@@ -66,6 +67,8 @@ internal static class FlagServerApp
         services.AddHostedService(sp => sp.GetRequiredService<HubRegistry>());
         services.AddSingleton<EnvironmentCatalog>();
         services.AddSingleton<ServerBootstrap>();
+        services.TryAddSingleton<ReleaseReportInbox>();
+        services.AddSingleton<TelemetryIngest>();
 
         services.AddGrpc(grpc =>
         {

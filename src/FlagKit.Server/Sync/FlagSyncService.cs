@@ -37,6 +37,8 @@ internal sealed class FlagSyncService
     private readonly FlagServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<FlagSyncService> _logger;
+    private readonly TelemetryIngest _telemetry;
+    private (string Environment, string Instance, int Version) _telemetryStream;
 
     /// <summary>Creates the service (one per call, as gRPC services are).</summary>
     /// <param name="hubs">The environment hubs.</param>
@@ -44,8 +46,10 @@ internal sealed class FlagSyncService
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
-    public FlagSyncService(HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<FlagSyncService> logger)
+    /// <param name="telemetry">Where SDK telemetry summaries go.</param>
+    public FlagSyncService(HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<FlagSyncService> logger, TelemetryIngest telemetry)
     {
+        _telemetry = telemetry;
         _hubs = hubs;
         _instances = instances;
         _options = options.Value;
@@ -91,6 +95,7 @@ internal sealed class FlagSyncService
         await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         var hello = await ReadHelloAsync(requests, caller, context).ConfigureAwait(false);
         var handshake = Accept(caller, hello);
+        _telemetryStream = (handshake.Environment, hello.InstanceId, TelemetryIngest.Negotiate(hello));
         var streamId = _hubs.NextStreamId();
         using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity);
 
@@ -148,10 +153,10 @@ internal sealed class FlagSyncService
                 $"Key {caller.KeyId} reads environment '{caller.Environment}', not '{environment}'."));
         }
 
-        if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions)
+        if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions || hello.TelemetryVersions.Count > MaxOfferedVersions)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"Hello offers {hello.ProtocolVersions.Count} protocol and {hello.SchemaVersions.Count} schema versions; the limit is {MaxOfferedVersions} each."));
+                $"Hello offers {hello.ProtocolVersions.Count} protocol and {hello.SchemaVersions.Count} schema and {hello.TelemetryVersions.Count} telemetry versions; the limit is {MaxOfferedVersions} each."));
         }
 
         var protocol = Negotiate("protocol", ProtocolVersions, hello.ProtocolVersions);
@@ -176,6 +181,8 @@ internal sealed class FlagSyncService
             ServerRevision = revision,
             HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
             Environment = handshake.Environment,
+            TelemetryVersion = _telemetryStream.Version,
+            MaxTelemetryVariants = TelemetryIngest.MaxVariantsPerSummary,
         },
     });
 
@@ -288,6 +295,10 @@ internal sealed class FlagSyncService
                 if (requests.Current.KindCase == SyncRequest.KindOneofCase.Ack)
                 {
                     _instances.Acked(subscriber.Id, requests.Current.Ack, _time.GetUtcNow());
+                }
+                else if (requests.Current.KindCase == SyncRequest.KindOneofCase.Telemetry)
+                {
+                    _telemetry.Receive(_telemetryStream.Environment, _telemetryStream.Instance, _telemetryStream.Version, requests.Current.Telemetry);
                 }
             }
         }
