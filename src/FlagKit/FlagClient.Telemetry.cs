@@ -101,6 +101,8 @@ public sealed partial class FlagClient
             telemetry.Transport = transport;
         }
 
+        telemetry.Meter = new FlagKitMeter(this, telemetry, _source as ISourceHealth);
+
         return telemetry;
     }
 }

@@ -53,6 +53,7 @@ public sealed partial class GrpcFlagSource
                         watchdog.Arm(welcome.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs * 3L) : Timeout.InfiniteTimeSpan);
                         GrpcFlagSourceLog.Connected(_log, _serverUrl, welcome.ServerId, welcome.Environment, welcome.ServerRevision, helloRevision);
                         telemetry.Start(welcome, session.Token);
+                        NoteServerRevision(welcome.ServerRevision);
                         break;
                     case SyncResponse.KindOneofCase.Snapshot:
                         violation = welcome is null ? "a Snapshot arrived before Welcome" : batch.Add(message.Snapshot);
@@ -71,6 +72,7 @@ public sealed partial class GrpcFlagSource
 
                         break;
                     case SyncResponse.KindOneofCase.Heartbeat:
+                        NoteServerRevision(message.Heartbeat.Revision);
                         break;
                     case SyncResponse.KindOneofCase.Resync:
                         lock (_gate)

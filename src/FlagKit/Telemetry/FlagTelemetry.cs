@@ -50,6 +50,9 @@ internal sealed class FlagTelemetry : IDisposable
     /// <summary>Where closed intervals are sent (the gRPC source), if anywhere.</summary>
     public ITelemetryTransport? Transport { get; set; }
 
+    /// <summary>The client's meter (outcome durations are recorded on it as they happen).</summary>
+    public FlagKitMeter? Meter { get; set; }
+
     /// <summary>Called with every closed interval, after the transport (the meter; tests).</summary>
     public event Action<TelemetryInterval>? IntervalClosed;
 
@@ -85,6 +88,7 @@ internal sealed class FlagTelemetry : IDisposable
         }
 
         counts.Outcomes(variant).Record(success, milliseconds);
+        Meter?.RecordDuration(flag, variant, success, milliseconds);
     }
 
     /// <summary>Closes the current interval now: what was counted since the last close, per flag and variant.</summary>
@@ -125,7 +129,11 @@ internal sealed class FlagTelemetry : IDisposable
     }
 
     /// <summary>Stops the interval timer.</summary>
-    public void Dispose() => _timer?.Dispose();
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        Meter?.Dispose();
+    }
 
     /// <summary>The counters of a flag: the existing ones, or new ones (tracked while under the cap).</summary>
     private ExposureCounts Register(CompiledFlag flag)
