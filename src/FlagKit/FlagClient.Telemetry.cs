@@ -67,9 +67,9 @@ public sealed partial class FlagClient
     {
         if (_countExposures)
         {
-            if (flag.Exposures is { } counts)
+            if (flag.ExposureCounters is { } counters)
             {
-                counts.Count(variant);
+                ExposureCounts.Count(counters, variant);
             }
             else
             {

@@ -96,6 +96,9 @@ internal sealed class CompiledFlag
     /// </summary>
     public Telemetry.ExposureCounts? Exposures;
 
+    /// <summary>The exposure counters themselves (<see cref="Telemetry.ExposureCounts.Counts"/>), read by the evaluation path in one load.</summary>
+    public long[]? ExposureCounters;
+
     // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
     public string Key { get; }
 

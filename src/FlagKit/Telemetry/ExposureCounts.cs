@@ -5,46 +5,46 @@ namespace FlagKit.Telemetry;
 
 /// <summary>
 /// The exposure counters and outcome figures of one compiled flag (one version of a flag, shared by every snapshot that
-/// keeps it), created on the flag's first exposure or outcome and read by the client's <see cref="FlagTelemetry"/>.
+/// keeps it), created on the flag's first exposure or outcome and read by the client's <see cref="FlagTelemetry"/>; or,
+/// with no flag, the counters shared by every flag beyond the tracked cap.
 /// </summary>
 /// <remarks>
 /// <para>Exposures are counted on the evaluation path, so they cost one plain increment: no lock, no interlocked
-/// instruction, no allocation. <see cref="Counts"/> holds one run of counters per <see cref="ExposureStripe"/>, each run
-/// padded to whole cache lines, and a thread increments its own stripe's run. The counters only grow; the collector
-/// reads them (64-bit reads are atomic) and reports the difference from its last reading, so it never writes where
-/// evaluations write. Two threads that share a stripe and increment the same counter in the same instant can lose one
-/// count; with as many stripes as processors that takes a thread that ran on another processor before.</para>
+/// instruction, no allocation. <see cref="Counts"/> holds per variant one counter per <see cref="ExposureStripe"/>, each in
+/// its own cache line, and a thread increments its own stripe's counter. The counters only grow; the collector reads
+/// them (64-bit reads are atomic) and reports the difference from its last reading, so it never writes where
+/// evaluations write. Two threads that share a stripe (there are more threads than stripes) and increment the same
+/// counter in the same instant can lose one count.</para>
 /// <para>Outcomes are rarer and carry more (a duration), so they use interlocked operations (<see cref="VariantOutcomes"/>).</para>
 /// </remarks>
 internal sealed class ExposureCounts
 {
+    /// <summary>Variants the shared untracked counters have room for; a larger untracked flag gets counters of its own.</summary>
+    public const int UntrackedVariants = 64;
+
     private readonly VariantOutcomes?[] _outcomes;
 
-    /// <summary>Creates the counters of a flag.</summary>
-    /// <param name="flag">The compiled flag counted.</param>
+    /// <summary>Creates the counters of a flag, or (<paramref name="flag"/> null) the shared untracked ones.</summary>
+    /// <param name="flag">The compiled flag counted; null for the shared untracked counters.</param>
     /// <param name="tracked">False when the tracked flag/variant cap was reached: counted, but reported only as a total.</param>
-    public ExposureCounts(CompiledFlag flag, bool tracked)
+    public ExposureCounts(CompiledFlag? flag, bool tracked)
     {
         Flag = flag;
         Tracked = tracked;
-        var variants = Math.Max(1, flag.Variants.Length);
-        Stride = (variants + 7) & ~7;
-        Counts = new long[Stride * ExposureStripe.Count];
-        _outcomes = new VariantOutcomes?[variants];
+        var variants = flag is null ? UntrackedVariants : Math.Max(1, flag.Variants.Length);
+        Counts = new long[ExposureStripe.ArrayLength(variants)];
+        _outcomes = new VariantOutcomes?[tracked ? variants : 0];
         LastTotals = new long[variants];
     }
 
-    /// <summary>The flag counted.</summary>
-    public CompiledFlag Flag { get; }
+    /// <summary>The flag counted (null for the shared untracked counters).</summary>
+    public CompiledFlag? Flag { get; }
 
     /// <summary>Whether the flag's figures are reported per variant (within the cap) or only as untracked events.</summary>
     public bool Tracked { get; }
 
-    /// <summary>Counters per stripe and variant: <c>Counts[stripe * Stride + variant]</c>.</summary>
+    /// <summary>The counters (layout: <see cref="ExposureStripe"/>).</summary>
     public long[] Counts { get; }
-
-    /// <summary>Longs per stripe: the variant count rounded up to a cache line (8).</summary>
-    public int Stride { get; }
 
     /// <summary>The exposure totals at the last drain (collector only).</summary>
     public long[] LastTotals { get; }
@@ -52,12 +52,22 @@ internal sealed class ExposureCounts
     /// <summary>Drains in which the flag was no longer in the client's snapshot (collector only).</summary>
     public int DrainsRetired { get; set; }
 
-    /// <summary>Counts one exposure of <paramref name="variant"/> on the calling thread's stripe.</summary>
-    /// <param name="variant">A valid variant index of <see cref="Flag"/>.</param>
+    /// <summary>Counts one exposure of <paramref name="variant"/> on the calling thread's stripe of <paramref name="counters"/>.</summary>
+    /// <param name="counters">A counter array (<see cref="Counts"/>).</param>
+    /// <param name="variant">A valid variant index of the flag.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Count(int variant) => Counts[(ExposureStripe.Current * Stride) + variant]++;
+    public static void Count(long[] counters, int variant)
+    {
+        var offset = ExposureStripe.Offset;
+        if (offset == 0)
+        {
+            offset = ExposureStripe.Assign();
+        }
 
-    /// <summary>The outcome figures of one variant, created on first use.</summary>
+        counters[(variant * ExposureStripe.VariantSpan) + offset]++;
+    }
+
+    /// <summary>The outcome figures of one variant, created on first use (tracked counters only).</summary>
     /// <param name="variant">A valid variant index.</param>
     /// <returns>The variant's outcomes.</returns>
     public VariantOutcomes Outcomes(int variant)
@@ -75,7 +85,7 @@ internal sealed class ExposureCounts
     /// <summary>The outcome figures of one variant if any were ever recorded.</summary>
     /// <param name="variant">A valid variant index.</param>
     /// <returns>The outcomes, or null.</returns>
-    public VariantOutcomes? OutcomesIfAny(int variant) => Volatile.Read(ref _outcomes[variant]);
+    public VariantOutcomes? OutcomesIfAny(int variant) => variant < _outcomes.Length ? Volatile.Read(ref _outcomes[variant]) : null;
 
     /// <summary>The exposures of one variant counted so far, over all stripes.</summary>
     /// <param name="variant">A valid variant index.</param>
@@ -83,11 +93,27 @@ internal sealed class ExposureCounts
     public long Total(int variant)
     {
         long total = 0;
-        for (var i = variant; i < Counts.Length; i += Stride)
+        var first = (variant * ExposureStripe.VariantSpan) + 1;
+        for (var i = first; i < first + ExposureStripe.VariantSpan; i += ExposureStripe.LineLongs)
         {
             total += Volatile.Read(ref Counts[i]);
         }
 
         return total;
+    }
+
+    /// <summary>The exposures counted since the last call, over every variant (the collector's reading).</summary>
+    /// <returns>The difference.</returns>
+    public long TakeAll()
+    {
+        long taken = 0;
+        for (var v = 0; v < LastTotals.Length; v++)
+        {
+            var total = Total(v);
+            taken += total - LastTotals[v];
+            LastTotals[v] = total;
+        }
+
+        return taken;
     }
 }

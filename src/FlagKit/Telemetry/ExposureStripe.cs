@@ -5,34 +5,39 @@ namespace FlagKit.Telemetry;
 /// robin; with at least as many stripes as processors (up to 16), threads running at the same moment mostly write
 /// different cache lines, so the counters stay plain (non-interlocked) increments without contention.
 /// </summary>
+/// <remarks>
+/// Layout of a counter array: element 0 unused, then per variant <see cref="Count"/> runs of 8 longs (a cache line),
+/// one per stripe; the counter of variant v for the thread is <c>[v * VariantSpan + Offset]</c>. The stride is a
+/// constant, so the evaluation path computes the index with a shift and an add.
+/// </remarks>
 internal static class ExposureStripe
 {
+    /// <summary>Longs between two stripes' counters: a cache line.</summary>
+    public const int LineLongs = 8;
+
     /// <summary>Stripes per counter: the processor count rounded up to a power of two, at most 16.</summary>
     public static readonly int Count = (int)Math.Min(16u, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
-    /// <summary><see cref="Count"/> − 1.</summary>
-    public static readonly int Mask = Count - 1;
+    /// <summary>Longs per variant in a counter array (all its stripes).</summary>
+    public static readonly int VariantSpan = Count * LineLongs;
 
     private static int s_next;
 
-    // The stripe plus Count (so that 0 means "not assigned yet"); read with a mask.
+    /// <summary>The current thread's offset (<c>stripe * 8 + 1</c>), or 0 before <see cref="Assign"/>.</summary>
     [ThreadStatic]
-    private static int t_stripe;
+    public static int Offset;
 
-    /// <summary>The current thread's stripe, 0 ..  <see cref="Count"/> − 1.</summary>
-    public static int Current
-    {
-        get
-        {
-            var stripe = t_stripe;
-            return (stripe != 0 ? stripe : Assign()) & Mask;
-        }
-    }
+    /// <summary>The length of a counter array for <paramref name="variants"/> variants.</summary>
+    /// <param name="variants">Variants.</param>
+    /// <returns>Longs.</returns>
+    public static int ArrayLength(int variants) => (variants * VariantSpan) + 1;
 
-    private static int Assign()
+    /// <summary>Gives the current thread its stripe (round robin) and returns its offset.</summary>
+    /// <returns>The offset, ≥ 1.</returns>
+    public static int Assign()
     {
-        var stripe = Count + (Interlocked.Increment(ref s_next) & Mask);
-        t_stripe = stripe;
-        return stripe;
+        var offset = ((Interlocked.Increment(ref s_next) & (Count - 1)) * LineLongs) + 1;
+        Offset = offset;
+        return offset;
     }
 }

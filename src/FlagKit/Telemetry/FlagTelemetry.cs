@@ -19,6 +19,7 @@ internal sealed class FlagTelemetry : IDisposable
 
     private readonly Lock _gate = new();
     private readonly List<ExposureCounts> _registrations = [];
+    private readonly ExposureCounts _untracked = new(null, tracked: false);
     private readonly Func<FlagSnapshot> _current;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -71,7 +72,7 @@ internal sealed class FlagTelemetry : IDisposable
     /// <summary>Counts one exposure of a flag whose counters may not exist yet (the evaluation path's slow branch).</summary>
     /// <param name="flag">The flag served.</param>
     /// <param name="variant">The variant index served.</param>
-    public void CountFirst(CompiledFlag flag, int variant) => Register(flag).Count(variant);
+    public void CountFirst(CompiledFlag flag, int variant) => ExposureCounts.Count(Register(flag).Counts, variant);
 
     /// <summary>Records one outcome against the variant a flag served.</summary>
     /// <param name="flag">The flag.</param>
@@ -100,11 +101,11 @@ internal sealed class FlagTelemetry : IDisposable
             var now = _time.GetUtcNow();
             var snapshot = _current();
             var merged = new Dictionary<(string Flag, string Variant), Accumulator>();
-            var untracked = Interlocked.Exchange(ref _untrackedOutcomes, 0);
+            var untracked = Interlocked.Exchange(ref _untrackedOutcomes, 0) + _untracked.TakeAll();
             for (var i = _registrations.Count - 1; i >= 0; i--)
             {
                 var counts = _registrations[i];
-                var live = snapshot.TryGetFlag(counts.Flag.Key, out var served) && ReferenceEquals(served, counts.Flag);
+                var live = snapshot.TryGetFlag(counts.Flag!.Key, out var served) && ReferenceEquals(served, counts.Flag);
                 untracked += Drain(counts, live, merged);
                 counts.DrainsRetired = live ? 0 : counts.DrainsRetired + 1;
                 if (counts.DrainsRetired >= 2)
@@ -147,10 +148,21 @@ internal sealed class FlagTelemetry : IDisposable
 
             var variants = Math.Max(1, flag.Variants.Length);
             var tracked = _trackedVariants + variants <= _maxTrackedVariants;
-            _trackedVariants += tracked ? variants : 0;
-            var counts = new ExposureCounts(flag, tracked);
-            _registrations.Add(counts);
+            ExposureCounts counts;
+            if (tracked || variants > ExposureCounts.UntrackedVariants)
+            {
+                // Within the cap; or beyond it but too large for the shared untracked counters (rare).
+                _trackedVariants += tracked ? variants : 0;
+                counts = new ExposureCounts(flag, tracked);
+                _registrations.Add(counts);
+            }
+            else
+            {
+                counts = _untracked;
+            }
+
             Volatile.Write(ref flag.Exposures, counts);
+            Volatile.Write(ref flag.ExposureCounters, counts.Counts);
             return counts;
         }
     }
@@ -159,7 +171,7 @@ internal sealed class FlagTelemetry : IDisposable
     private static long Drain(ExposureCounts counts, bool live, Dictionary<(string Flag, string Variant), Accumulator> merged)
     {
         long untracked = 0;
-        var variants = counts.Flag.Variants;
+        var variants = counts.Flag!.Variants;
         for (var v = 0; v < variants.Length; v++)
         {
             var total = counts.Total(v);
