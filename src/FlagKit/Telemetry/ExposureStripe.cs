@@ -34,6 +34,7 @@ internal static class ExposureStripe
 
     /// <summary>Gives the current thread its stripe (round robin) and returns its offset.</summary>
     /// <returns>The offset, ≥ 1.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static int Assign()
     {
         var offset = ((Interlocked.Increment(ref s_next) & (Count - 1)) * LineLongs) + 1;

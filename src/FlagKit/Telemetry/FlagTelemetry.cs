@@ -72,6 +72,7 @@ internal sealed class FlagTelemetry : IDisposable
     /// <summary>Counts one exposure of a flag whose counters may not exist yet (the evaluation path's slow branch).</summary>
     /// <param name="flag">The flag served.</param>
     /// <param name="variant">The variant index served.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void CountFirst(CompiledFlag flag, int variant) => ExposureCounts.Count(Register(flag).Counts, variant);
 
     /// <summary>Records one outcome against the variant a flag served.</summary>
