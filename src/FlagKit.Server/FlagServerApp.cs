@@ -9,6 +9,7 @@ using FlagKit.Server.Metrics;
 using FlagKit.Server.Replication;
 using FlagKit.Server.Scheduling;
 using FlagKit.Server.Store;
+using FlagKit.Server.Releases;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Webhooks;
 using FlagKit.Server.Writes;
@@ -83,6 +84,7 @@ internal static class FlagServerApp
         services.AddSingleton<ServerBootstrap>();
         services.AddReplication(options);
         services.TryAddSingleton<Releases.ReleaseReportInbox>();
+        services.AddSingleton<TelemetryIngest>();
         services.AddSingleton<Releases.IReleaseNotifier, Releases.LoggingReleaseNotifier>();
         services.AddSingleton<Releases.ReleaseRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<Releases.ReleaseRunner>());

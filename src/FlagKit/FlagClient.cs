@@ -50,6 +50,8 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger("FlagKit.FlagClient") ?? NullLogger.Instance;
         _start = new Lazy<Task>(StartSourceAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         _events = new FlagClientEventQueue(_logger);
+        _countExposures = _options.CountExposures;
+        _telemetry = CreateTelemetry();
     }
 
     /// <summary>Raised after a new snapshot is swapped in, with the keys whose result could have changed.</summary>
@@ -128,6 +130,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         var constant = flag.ConstantBool;
         if (constant >= 0)
         {
+            CountExposure(flag, flag.ConstantVariant);
             return constant != 0;
         }
 
@@ -137,7 +140,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         }
 
         var variant = snapshot.EvaluateVariant(flag, context);
-        return variant >= 0 ? flag.Variants[variant].Bool : defaultValue;
+        if (variant < 0)
+        {
+            return defaultValue;
+        }
+
+        CountExposure(flag, variant);
+        return flag.Variants[variant].Bool;
     }
 
     /// <summary>Evaluates a string flag (or a version flag, as its version string).</summary>
@@ -155,7 +164,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         }
 
         var variant = snapshot.EvaluateVariant(flag, context);
-        return variant >= 0 ? flag.Variants[variant].String! : defaultValue;
+        if (variant < 0)
+        {
+            return defaultValue;
+        }
+
+        CountExposure(flag, variant);
+        return flag.Variants[variant].String!;
     }
 
     /// <summary>Evaluates a number flag.</summary>
@@ -173,7 +188,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         }
 
         var variant = snapshot.EvaluateVariant(flag, context);
-        return variant >= 0 ? flag.Variants[variant].Number : defaultValue;
+        if (variant < 0)
+        {
+            return defaultValue;
+        }
+
+        CountExposure(flag, variant);
+        return flag.Variants[variant].Number;
     }
 
     /// <summary>Evaluates a flag as JSON: a JSON flag's value, or any other flag's value in its JSON form.</summary>
@@ -185,7 +206,13 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
     public JsonElement GetJson(string key, EvaluationContext? context = null, JsonElement defaultValue = default)
     {
         var evaluation = Current.Evaluate(key, context);
-        return evaluation.VariantIndex >= 0 ? evaluation.Flag!.Variants[evaluation.VariantIndex].Json : defaultValue;
+        if (evaluation.VariantIndex < 0)
+        {
+            return defaultValue;
+        }
+
+        CountExposure(evaluation.Flag!, evaluation.VariantIndex);
+        return evaluation.Flag!.Variants[evaluation.VariantIndex].Json;
     }
 
     /// <summary>Evaluates a boolean flag, with the details that explain the result.</summary>
@@ -202,6 +229,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
             return Mismatch(evaluation, defaultValue);
         }
 
+        CountExposure(evaluation);
         return evaluation.VariantIndex >= 0
             ? Details(evaluation, evaluation.Flag!.Variants[evaluation.VariantIndex].Bool)
             : Details(evaluation, defaultValue);
@@ -221,6 +249,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
             return Mismatch(evaluation, defaultValue);
         }
 
+        CountExposure(evaluation);
         return evaluation.VariantIndex >= 0
             ? Details(evaluation, evaluation.Flag!.Variants[evaluation.VariantIndex].String!)
             : Details(evaluation, defaultValue);
@@ -240,6 +269,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
             return Mismatch(evaluation, defaultValue);
         }
 
+        CountExposure(evaluation);
         return evaluation.VariantIndex >= 0
             ? Details(evaluation, evaluation.Flag!.Variants[evaluation.VariantIndex].Number)
             : Details(evaluation, defaultValue);
@@ -254,6 +284,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
     public EvaluationDetails<JsonElement> GetJsonDetails(string key, EvaluationContext? context = null, JsonElement defaultValue = default)
     {
         var evaluation = Current.Evaluate(key, context);
+        CountExposure(evaluation);
         return evaluation.VariantIndex >= 0
             ? Details(evaluation, evaluation.Flag!.Variants[evaluation.VariantIndex].Json)
             : Details(evaluation, defaultValue);
@@ -269,6 +300,7 @@ public sealed partial class FlagClient : ISnapshotSink, IAsyncDisposable, IDispo
         }
 
         DisposeModeTimer();
+        _telemetry.Dispose();
         await _source.DisposeAsync().ConfigureAwait(false);
         // Events already queued are still raised; disposing does not wait for a slow handler.
         _events.Complete();

@@ -43,6 +43,8 @@ internal sealed class FlagSyncService
     private readonly TimeProvider _time;
     private readonly ILogger<FlagSyncService> _logger;
     private readonly Replication.ReplicaListener? _replicas;
+    private readonly TelemetryIngest _telemetry;
+    private (string Environment, string Instance, int Version) _telemetryStream;
 
     /// <summary>Creates the service (one per call, as gRPC services are).</summary>
     /// <param name="hubs">The environment hubs.</param>
@@ -50,11 +52,13 @@ internal sealed class FlagSyncService
     /// <param name="options">Server options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="telemetry">Where SDK telemetry summaries go.</param>
     /// <param name="replicas">With the postgres store: catches this replica up before an SDK that is ahead of it resumes.</param>
     public FlagSyncService(
         HubRegistry hubs, InstanceRegistry instances, IOptions<FlagServerOptions> options, TimeProvider time, ILogger<FlagSyncService> logger,
-        Replication.ReplicaListener? replicas = null)
+        TelemetryIngest telemetry, Replication.ReplicaListener? replicas = null)
     {
+        _telemetry = telemetry;
         _replicas = replicas;
         _hubs = hubs;
         _instances = instances;
@@ -101,6 +105,7 @@ internal sealed class FlagSyncService
         await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         var hello = await ReadHelloAsync(requests, caller, context).ConfigureAwait(false);
         var handshake = Accept(caller, hello);
+        _telemetryStream = (handshake.Environment, hello.InstanceId, TelemetryIngest.Negotiate(hello));
         var streamId = _hubs.NextStreamId();
         using var subscriber = new SyncSubscriber(streamId, caller.KeyId, _options.SubscriberQueueCapacity) { TakesModes = hello.ModeSchemaVersions.Contains(1) };
 
@@ -170,10 +175,10 @@ internal sealed class FlagSyncService
                 $"Hello offers {hello.ModeSchemaVersions.Count} mode schema versions; the limit is {MaxOfferedVersions}."));
         }
 
-        if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions)
+        if (hello.ProtocolVersions.Count > MaxOfferedVersions || hello.SchemaVersions.Count > MaxOfferedVersions || hello.TelemetryVersions.Count > MaxOfferedVersions)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"Hello offers {hello.ProtocolVersions.Count} protocol and {hello.SchemaVersions.Count} schema versions; the limit is {MaxOfferedVersions} each."));
+                $"Hello offers {hello.ProtocolVersions.Count} protocol and {hello.SchemaVersions.Count} schema and {hello.TelemetryVersions.Count} telemetry versions; the limit is {MaxOfferedVersions} each."));
         }
 
         var protocol = Negotiate("protocol", ProtocolVersions, hello.ProtocolVersions);
@@ -199,6 +204,8 @@ internal sealed class FlagSyncService
             HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
             Environment = handshake.Environment,
             Mode = mode,
+            TelemetryVersion = _telemetryStream.Version,
+            MaxTelemetryVariants = TelemetryIngest.MaxVariantsPerSummary,
         },
     });
 
@@ -374,6 +381,10 @@ internal sealed class FlagSyncService
                 if (requests.Current.KindCase == SyncRequest.KindOneofCase.Ack)
                 {
                     _instances.Acked(subscriber.Id, requests.Current.Ack, _time.GetUtcNow());
+                }
+                else if (requests.Current.KindCase == SyncRequest.KindOneofCase.Telemetry)
+                {
+                    _telemetry.Receive(_telemetryStream.Environment, _telemetryStream.Instance, _telemetryStream.Version, requests.Current.Telemetry);
                 }
             }
         }

@@ -3,7 +3,7 @@ namespace FlagKit.Diagnostics;
 /// <summary>
 /// Every log event of the FlagKit assembly, with its id, in one place: an id names one event and is never reused,
 /// so a log query by id finds exactly that event. FlagKit's range is 1000-1999 (FlagKit.Extensions.Hosting has
-/// 2000-2999): the client and the file source 1000-1099, the gRPC source 1100-1199, versioning 1200-1299.
+/// 2000-2999): the client and the file source 1000-1099, the gRPC source 1100-1199, versioning 1200-1299, telemetry 1300-1399.
 /// The event name is the constant's name (<c>EventName = nameof(...)</c>). A test checks that ids and names are unique.
 /// </summary>
 internal static class FlagKitLogEvents
@@ -40,4 +40,8 @@ internal static class FlagKitLogEvents
     public const int MigrationComparerThrew = 1204;
     public const int MigrationMismatch = 1205;
     public const int MigrationCallbackThrew = 1206;
+
+    // Telemetry (exposures, outcomes, summaries sent to the server): 1300-1399.
+    public const int TelemetryIntervalFailed = 1300;
+    public const int TelemetrySendFailed = 1301;
 }

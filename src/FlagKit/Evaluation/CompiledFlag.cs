@@ -90,6 +90,15 @@ internal sealed class CompiledFlag
         }
     }
 
+    /// <summary>
+    /// This flag's exposure and outcome counters, created by the client's telemetry on first use (see
+    /// <see cref="Telemetry.ExposureCounts"/>); the one mutable field of a compiled flag.
+    /// </summary>
+    public Telemetry.ExposureCounts? Exposures;
+
+    /// <summary>The exposure counters themselves (<see cref="Telemetry.ExposureCounts.Counts"/>), read by the evaluation path in one load.</summary>
+    public long[]? ExposureCounters;
+
     // Copied out of the document so that the hot path reads them from this object, one indirection fewer.
     public string Key { get; }
 

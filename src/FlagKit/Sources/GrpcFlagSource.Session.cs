@@ -29,7 +29,9 @@ public sealed partial class GrpcFlagSource
         try
         {
             using AsyncDuplexStreamingCall<SyncRequest, SyncResponse> call = _channel.Client.Sync(headers, cancellationToken: session.Token);
-            await call.RequestStream.WriteAsync(new SyncRequest { Hello = GrpcHello.Build(_options, InstanceId, helloRevision) }, session.Token).ConfigureAwait(false);
+            using var requests = new GrpcSerialWriter(call.RequestStream);
+            using var telemetry = new GrpcTelemetrySender(TelemetryQueue, requests, _log);
+            await requests.WriteAsync(new SyncRequest { Hello = GrpcHello.Build(_options, InstanceId, helloRevision) }, session.Token).ConfigureAwait(false);
 
             var batch = new GrpcSyncBatch();
             Welcome? welcome = null;
@@ -50,6 +52,8 @@ public sealed partial class GrpcFlagSource
 
                         watchdog.Arm(welcome.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs * 3L) : Timeout.InfiniteTimeSpan);
                         GrpcFlagSourceLog.Connected(_log, _serverUrl, welcome.ServerId, welcome.Environment, welcome.ServerRevision, helloRevision);
+                        telemetry.Start(welcome, session.Token);
+                        NoteServerRevision(welcome.ServerRevision);
                         if (welcome.Mode is { } welcomeModes)
                         {
                             Modes.ModeReceiver.Apply(sink, welcomeModes, atWelcome: true, _log);
@@ -70,13 +74,14 @@ public sealed partial class GrpcFlagSource
                         violation = welcome is null ? "Transferred arrived before Welcome" : batch.CheckTransferred(message.Transferred.Revision);
                         if (violation is null)
                         {
-                            await ApplyAsync(sink, batch, message.Transferred, call.RequestStream, session.Token).ConfigureAwait(false);
+                            await ApplyAsync(sink, batch, message.Transferred, requests, session.Token).ConfigureAwait(false);
                             batch = new GrpcSyncBatch();
                             _backoff.Reset();
                         }
 
                         break;
                     case SyncResponse.KindOneofCase.Heartbeat:
+                        NoteServerRevision(message.Heartbeat.Revision);
                         break;
                     case SyncResponse.KindOneofCase.Resync:
                         lock (_gate)

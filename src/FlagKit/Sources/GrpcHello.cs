@@ -28,6 +28,7 @@ internal static class GrpcHello
         hello.ProtocolVersions.Add(ProtocolVersion);
         hello.SchemaVersions.Add(FlagFile.CurrentSchema);
         hello.ModeSchemaVersions.Add(Modes.ModeReceiver.SchemaVersions);
+        hello.TelemetryVersions.Add(GrpcTelemetryMessages.Version);
         return hello;
     }
 

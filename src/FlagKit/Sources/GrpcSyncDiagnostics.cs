@@ -4,6 +4,7 @@ namespace FlagKit.Sources;
 /// <remarks>Written by the source's loop, read from anywhere; each field is read on its own (no consistent cut).</remarks>
 internal sealed class GrpcSyncDiagnostics
 {
+    private long _rejectedDocuments;
     private long _sessions;
     private long _lastHelloRevision;
     private long _lastAckedRevision;
@@ -60,7 +61,11 @@ internal sealed class GrpcSyncDiagnostics
         }
 
         _lastBatch = new GrpcSyncBatchRecord(kind, fromRevision, toRevision, documents, failures);
+        Interlocked.Add(ref _rejectedDocuments, failures);
     }
+
+    /// <summary>Documents that could not be applied, over every batch since start.</summary>
+    public long RejectedDocuments => Interlocked.Read(ref _rejectedDocuments);
 }
 
 /// <summary>One applied batch.</summary>

@@ -93,6 +93,22 @@ internal sealed class LatencyHistogram
         _counts[index] = checked(_counts[index] + count);
     }
 
+    /// <summary>
+    /// Moves every count of this histogram into <paramref name="target"/>, bucket by bucket with an interlocked exchange,
+    /// so that a value recorded meanwhile is in one of the two, never lost or counted twice.
+    /// </summary>
+    public void DrainTo(LatencyHistogram target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        for (var i = 0; i < BucketCount; i++)
+        {
+            if (Volatile.Read(ref _counts[i]) != 0)
+            {
+                target._counts[i] = checked(target._counts[i] + Interlocked.Exchange(ref _counts[i], 0));
+            }
+        }
+    }
+
     /// <summary>Adds every bucket of <paramref name="other"/> to this one.</summary>
     public void Merge(LatencyHistogram other)
     {

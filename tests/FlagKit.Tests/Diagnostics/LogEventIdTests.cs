@@ -16,6 +16,9 @@ public sealed class LogEventIdTests
         (typeof(FlagKitOptions).Assembly, 2000, 2999),
     ];
 
+    // SDK assemblies without a range of their own yet: their events must still not reuse another's id or name.
+    private static readonly Assembly[] AlsoUnique = [typeof(FlagKit.AspNetCore.RequestOutcomeOptions).Assembly];
+
     [Test]
     public void LoggerMessages_BothAssemblies_HaveUniqueEventIds()
     {
@@ -45,7 +48,7 @@ public sealed class LogEventIdTests
         Assert.That(outside, Is.Empty);
     }
 
-    private static List<(int Id, string Name, string Method)> AllEvents() => [.. Ranges.SelectMany(r => Events(r.Assembly))];
+    private static List<(int Id, string Name, string Method)> AllEvents() => [.. Ranges.Select(r => r.Assembly).Concat(AlsoUnique).SelectMany(Events)];
 
     private static IEnumerable<(int Id, string Name, string Method)> Events(Assembly assembly) =>
         from type in assembly.GetTypes()
