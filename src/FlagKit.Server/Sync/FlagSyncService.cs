@@ -34,7 +34,10 @@ internal sealed class FlagSyncService
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
     private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>A frame at least this large (a snapshot chunk) is flushed on its own; smaller ones leave with the batch's last.</summary>
+    /// <summary>
+    /// Written frames are flushed once this many bytes wait unflushed (a snapshot chunk on its own), and at a batch's
+    /// end: a stream never buffers much more than a chunk, and a mode change waits at most that long behind a large batch.
+    /// </summary>
     private const int FlushEachFrameBytes = 16 * 1024;
 
     private readonly HubRegistry _hubs;
@@ -288,6 +291,7 @@ internal sealed class FlagSyncService
         try
         {
             var frames = batch.Frames;
+            var unflushed = 0;
             for (var i = 0; i < frames.Count; i++)
             {
                 if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
@@ -302,8 +306,10 @@ internal sealed class FlagSyncService
                 }
 
                 body.Write(frames[i].Wire);
-                if (i == frames.Count - 1 || frames[i].Wire.Length >= FlushEachFrameBytes)
+                unflushed += frames[i].Wire.Length;
+                if (i == frames.Count - 1 || unflushed >= FlushEachFrameBytes)
                 {
+                    unflushed = 0;
                     var flushed = await body.FlushAsync().ConfigureAwait(false);
                     if (flushed.IsCompleted || flushed.IsCanceled)
                     {
