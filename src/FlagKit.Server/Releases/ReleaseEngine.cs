@@ -51,7 +51,11 @@ internal sealed class ReleaseEngine(TimeProvider time)
         }
 
         var now = time.GetUtcNow();
-        var (treatment, control, rejected) = Sort(state.Plan, reports);
+        // Figures counted (partly) before this step began were served the previous step's split: counting them would
+        // skew the step's sample ratio and mix two treatments' shares, so they are left out.
+        var stepStart = state.StepStartedAt;
+        var current = reports.Where(r => r is null || r.MeasuredFrom is not { } from || from >= stepStart).ToList();
+        var (treatment, control, rejected) = Sort(state.Plan, current);
         state = Ingest(state, treatment, control, now);
         var decision = Ceiling(state, treatment, now)
             ?? DataGuards(state, now)

@@ -13,8 +13,13 @@ namespace FlagKit.Server.Releases;
 /// <param name="Requests">Outcomes recorded against the variant.</param>
 /// <param name="Failures">Of those, failures.</param>
 /// <param name="Latency">The outcomes' durations.</param>
+/// <param name="MeasuredFrom">
+/// When the figures began to be counted (the SDK interval's start); null when unknown. A report measured from before
+/// the current step began mixes the previous step's split and is not counted (see <see cref="ReleaseEngine"/>).
+/// </param>
 internal sealed record ReleaseReport(
-    string Instance, string Flag, string Variant, long Exposures, long Requests, long Failures, LatencyHistogram Latency)
+    string Instance, string Flag, string Variant, long Exposures, long Requests, long Failures, LatencyHistogram Latency,
+    DateTimeOffset? MeasuredFrom = null)
 {
     /// <summary>Why this report cannot be counted, naming the field; null when it can.</summary>
     public string? Problem()

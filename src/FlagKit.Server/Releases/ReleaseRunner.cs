@@ -341,6 +341,11 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         try
         {
             await WriteAsync(release, decision, writeShare, cancellationToken).ConfigureAwait(false);
+            if (decision.Action == ReleaseAction.Advance || (decision.Action == ReleaseAction.Hold && writeShare))
+            {
+                // The step begins when its split is committed: figures measured before that were served the old split.
+                decision = decision with { State = decision.State with { StepStartedAt = _time.GetUtcNow() } };
+            }
         }
         catch (WriteRefusedException e)
         {

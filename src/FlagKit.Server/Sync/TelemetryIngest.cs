@@ -12,7 +12,7 @@ namespace FlagKit.Server.Sync;
 /// <see cref="ReleaseReportInbox"/>. Variants of flags no release watches are skipped before anything is built.
 /// </summary>
 /// <remarks>Thread safe (a singleton shared by every stream).</remarks>
-internal sealed class TelemetryIngest(ReleaseReportInbox inbox)
+internal sealed class TelemetryIngest(ReleaseReportInbox inbox, TimeProvider time)
 {
     /// <summary>The telemetry format this server takes.</summary>
     public const int Version = 1;
@@ -58,6 +58,8 @@ internal sealed class TelemetryIngest(ReleaseReportInbox inbox)
         }
 
         Interlocked.Increment(ref _summaries);
+        // When the interval began, by this server's clock (the SDK's may be skewed): it ended about now.
+        var measuredFrom = time.GetUtcNow() - TimeSpan.FromMilliseconds(summary.IntervalMs);
         foreach (var variant in summary.Variants)
         {
             if (!inbox.IsWatched(environment, variant.Flag))
@@ -65,7 +67,7 @@ internal sealed class TelemetryIngest(ReleaseReportInbox inbox)
                 continue;
             }
 
-            var report = new ReleaseReport(instance, variant.Flag, variant.Variant, variant.Exposures, variant.Requests, variant.Failures, Histogram(variant.Latency));
+            var report = new ReleaseReport(instance, variant.Flag, variant.Variant, variant.Exposures, variant.Requests, variant.Failures, Histogram(variant.Latency), measuredFrom);
             if (inbox.Post(environment, report))
             {
                 Interlocked.Increment(ref _reports);

@@ -258,6 +258,26 @@ public sealed class ReleaseEngineTests
         Assert.That(resumed.Summary, Is.EqualTo(original.Summary));
     }
 
+    [Test]
+    public void Evaluate_ReportsMeasuredBeforeTheStepBegan_NotCounted()
+    {
+        var state = _engine.Start(Plan());
+        var before = ReleaseSimulation.Epoch - TimeSpan.FromSeconds(5);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var reports = new[]
+        {
+            Report("a", "v2", 100, 1) with { MeasuredFrom = before },
+            Report("a", "v1", 9_900, 99) with { MeasuredFrom = before },
+            Report("b", "v2", 30, 0) with { MeasuredFrom = ReleaseSimulation.Epoch },
+            Report("b", "v1", 2_970, 30),
+        };
+
+        var decision = _engine.Evaluate(state, reports);
+
+        Assert.That(decision.State.Treatment.Exposures, Is.EqualTo(30));
+        Assert.That(decision.State.Control.Exposures, Is.EqualTo(2_970));
+    }
+
     private static ReleasePlan Plan() => ReleaseSimulation.Plan();
 
     private static ReleaseReport Report(string instance, string variant, long requests, long failures, double latency = 40)

@@ -49,13 +49,16 @@ internal sealed class ReleaseWorkload(TestFlagServer server, string flag, string
     public void PostInterval()
     {
         var inbox = server.GetService<ReleaseReportInbox>();
+        // Stamped before the split is read, as an SDK's interval starts before it serves: a step that begins after
+        // this instant does not count these figures.
+        var measuredFrom = server.GetService<TimeProvider>().GetUtcNow();
         var share = TreatmentPercent() / 100;
         var perInstance = RequestsPerInterval / Instances;
         for (var i = 0; i < Instances; i++)
         {
             var treated = (long)Math.Round(perInstance * share);
-            inbox.Post(Environment, Report($"sdk-{i}", treatment, treated, TreatmentErrorRate, TreatmentLatencyFactor));
-            inbox.Post(Environment, Report($"sdk-{i}", control, perInstance - treated, ControlErrorRate, 1));
+            inbox.Post(Environment, Report($"sdk-{i}", treatment, treated, TreatmentErrorRate, TreatmentLatencyFactor) with { MeasuredFrom = measuredFrom });
+            inbox.Post(Environment, Report($"sdk-{i}", control, perInstance - treated, ControlErrorRate, 1) with { MeasuredFrom = measuredFrom });
         }
     }
 
