@@ -3,7 +3,9 @@
 #   1. the flag server with its embedded SQLite store (./data/flagkit.db), on 127.0.0.1:5080;
 #   2. a sample service (samples/FlagService: DI + appsettings.json) following it over the gRPC stream;
 #   3. ops ramping and killing a flag with the `flagkit` CLI (packed and installed from ./artifacts/feed by
-#      eng/pack.sh, as a user would), and the service reacting, with no restart.
+#      eng/pack.sh, as a user would), and the service reacting, with no restart;
+#   4. a guarded release of the same flag whose new variant fails more payments: the service records each payment's
+#      outcome with the SDK (UseFlagOutcomes), and the server rolls the canary back by itself (~30 s).
 # Everything it starts is stopped when it ends. Re-running keeps ./data (delete it to start afresh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,7 +61,9 @@ flagkit diff samples/demo-flags.json || true
 flagkit apply samples/demo-flags.json
 
 say "Starting the sample service on $service_url (SDK key for 'production')"
-(cd samples/FlagService/bin/Release/net10.0 && FlagKit__ApiKey="$sdk_key" FlagKit__ServerUrl="$server_url" exec dotnet FlagService.dll) \
+# Checkout__*PaymentFailureRate: the demo bug of checkout v2 (its payments fail 10 %, v1's 1 %), for the guarded release below.
+(cd samples/FlagService/bin/Release/net10.0 && FlagKit__ApiKey="$sdk_key" FlagKit__ServerUrl="$server_url" \
+  Checkout__V1PaymentFailureRate=0.01 Checkout__V2PaymentFailureRate=0.10 exec dotnet FlagService.dll) \
   > data/service.log 2>&1 &
 pids+=($!)
 wait_http "$service_url/healthz" "the sample service"
@@ -86,6 +90,31 @@ checkout
 say "Ops: who applied it, and what happened"
 flagkit status
 flagkit history checkout-v2 --limit 6
+
+say "Guarded release: checkout-v2 again, but v2's payments fail more (10 % vs 1 %)"
+flagkit unkill checkout-v2 -m "demo: drill over"
+flagkit rollout checkout-v2 0 --wait --timeout 10s -m "back to v1 before the guarded release"
+# The SDK sums exposures per 10 s interval, and the release counts an interval's exposures as its current step's: let
+# the interval holding the ramp above (up to 100 % v2) close first, or the sample-ratio guard pauses the release.
+sleep 11
+# Traffic: up to 100 payments a second (curl --rate) from many accounts; the service records each one's outcome against the variant it
+# was served, and its SDK sends the figures to the server every 10 s on its sync stream.
+curl -s -o /dev/null --rate 100/s "$service_url/pay?account=[1-1000000]" &
+load=$!
+pids+=($load)
+echo "  load: up to 100 payments/s on $service_url/pay (curl pid $load)"
+release_rc=0
+flagkit release start checkout-v2 --steps 20,50,100 --hold 30s --interval 10s --min-sample 200 \
+  --wait --timeout 90s -m "demo: checkout v2 with its payment bug" || release_rc=$?
+kill "$load" 2>/dev/null || true
+case $release_rc in
+  10) echo "  flagkit exited 10: the release rolled back by itself" ;;
+  *) echo "  flagkit exited $release_rc (expected 10, rolled back); see data/server.log" >&2; exit 1 ;;
+esac
+flagkit release status checkout-v2
+say "Ops: flagkit history shows the release's own rollback write, with its figures"
+flagkit history checkout-v2 --limit 3
+checkout
 
 say "The service logged every flip as it happened (data/service.log):"
 grep -A1 "FlagChangeLogger" data/service.log | grep -v "^--" | tail -n 12 || true
