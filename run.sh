@@ -94,9 +94,6 @@ flagkit history checkout-v2 --limit 6
 say "Guarded release: checkout-v2 again, but v2's payments fail more (10 % vs 1 %)"
 flagkit unkill checkout-v2 -m "demo: drill over"
 flagkit rollout checkout-v2 0 --wait --timeout 10s -m "back to v1 before the guarded release"
-# The SDK sums exposures per 10 s interval, and the release counts an interval's exposures as its current step's: let
-# the interval holding the ramp above (up to 100 % v2) close first, or the sample-ratio guard pauses the release.
-sleep 11
 # Traffic: up to 100 payments a second (curl --rate) from many accounts; the service records each one's outcome against the variant it
 # was served, and its SDK sends the figures to the server every 10 s on its sync stream.
 curl -s -o /dev/null --rate 100/s "$service_url/pay?account=[1-1000000]" &
