@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
+using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Store;
 using FlagKit.Server.Writes;
 
@@ -43,8 +45,10 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <param name="inbox">Where SDK reports wait.</param>
     /// <param name="notifiers">Told of steps, pauses, rollbacks and completions.</param>
     /// <param name="time">The clock (intervals, holds).</param>
+    /// <param name="metrics">Its releases gauge reads this runner's active releases by state.</param>
     /// <param name="logger">Logger.</param>
-    public ReleaseRunner(EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, TimeProvider time, ILogger<ReleaseRunner> logger)
+    public ReleaseRunner(
+        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
     {
         _catalog = catalog;
         _store = store;
@@ -53,6 +57,35 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         _time = time;
         _logger = logger;
         _engine = new ReleaseEngine(time);
+        metrics.ObserveReleases(CountByState);
+    }
+
+    /// <summary>
+    /// The releases gauge: the active releases this server drives, per environment and state (<c>running</c>,
+    /// <c>paused</c>; every environment's zeros included, so a series falls to 0 rather than vanishing). Ended releases are in the store's
+    /// history, not in the gauge.
+    /// </summary>
+    /// <returns>One measurement per environment and active state.</returns>
+    internal IEnumerable<Measurement<int>> CountByState()
+    {
+        var counts = new Dictionary<(string Environment, ReleaseStatus Status), int>();
+        foreach (var environment in _catalog.All)
+        {
+            counts[(environment.Name, ReleaseStatus.Running)] = 0;
+            counts[(environment.Name, ReleaseStatus.Paused)] = 0;
+        }
+
+        foreach (var release in _active.Values)
+        {
+            var state = release.State;
+            if (state.IsActive)
+            {
+                counts[(release.Environment, state.Status)] = counts.GetValueOrDefault((release.Environment, state.Status)) + 1;
+            }
+        }
+
+        return counts.Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>(ServerMetrics.EnvironmentTag, c.Key.Environment),
+            new KeyValuePair<string, object?>(ServerMetrics.ReleaseStateTag, ReleaseStateJson.Status(c.Key.Status))));
     }
 
     /// <summary>Loads the active releases from the store and starts the running ones' timers.</summary>
