@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Diagnostics;
+using FlagKit.Server.Scheduling;
 using FlagKit.Server.Store;
 using FlagKit.Server.Writes;
 
@@ -32,6 +33,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     private readonly IReleaseStore _store;
     private readonly ReleaseReportInbox _inbox;
     private readonly IReleaseNotifier[] _notifiers;
+    private readonly FreezeCalendar _freezes;
     private readonly TimeProvider _time;
     private readonly ILogger<ReleaseRunner> _logger;
     private readonly ReleaseEngine _engine;
@@ -44,16 +46,18 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <param name="store">Where releases are kept.</param>
     /// <param name="inbox">Where SDK reports wait.</param>
     /// <param name="notifiers">Told of steps, pauses, rollbacks and completions.</param>
+    /// <param name="freezes">The freeze windows: a due step waits while its environment is frozen.</param>
     /// <param name="time">The clock (intervals, holds).</param>
     /// <param name="metrics">Its releases gauge reads this runner's active releases by state.</param>
     /// <param name="logger">Logger.</param>
     public ReleaseRunner(
-        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
+        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, FreezeCalendar freezes, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
     {
         _catalog = catalog;
         _store = store;
         _inbox = inbox;
         _notifiers = notifiers.ToArray();
+        _freezes = freezes;
         _time = time;
         _logger = logger;
         _engine = new ReleaseEngine(time);
@@ -247,7 +251,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <exception cref="WriteRefusedException">NotFound, or Conflict when it has ended.</exception>
     public Task<ReleaseSnapshot> PromoteReleaseAsync(string environment, long id, string flag, string actor, string comment, CancellationToken cancellationToken) =>
         CommandAsync(environment, id, flag, cancellationToken, release =>
-            Required(_engine.Promote(release.State, actor + Why(comment)), release, "promoted", "running or paused"), actor, "promoted", writeShare: true);
+            Required(_engine.Promote(NotFrozen(release), actor + Why(comment)), release, "promoted", "running or paused"), actor, "promoted", writeShare: true);
 
     /// <summary>Stops a running or paused release and serves its treatment to 0 %.</summary>
     /// <exception cref="WriteRefusedException">NotFound, or Conflict when it has ended.</exception>
@@ -294,12 +298,33 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 
     /// <summary>Evaluates one release now, as its timer does (tests drive this with a fake clock).</summary>
     /// <param name="id">The release.</param>
-    /// <returns>Completes when evaluated (at once when it is not running or is busy).</returns>
+    /// <returns>Completes when evaluated (at once when it is not running, or when another tick already waits).</returns>
+    /// <remarks>
+    /// A tick that finds the release busy (a command, or the previous evaluation still telling its notifiers) waits for
+    /// it rather than being lost; ticks never pile up: while one waits, the next ones are dropped (the reports wait in the inbox).
+    /// </remarks>
     public async Task EvaluateAsync(long id)
     {
-        if (!_active.TryGetValue(id, out var release) || !await release.Gate.WaitAsync(0).ConfigureAwait(false))
+        if (!_active.TryGetValue(id, out var release) || Interlocked.Exchange(ref release.TickWaiting, 1) == 1)
         {
             return;
+        }
+
+        try
+        {
+            await release.Gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        finally
+        {
+            Volatile.Write(ref release.TickWaiting, 0);
         }
 
         try
@@ -324,7 +349,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
                 return;
             }
 
-            var decision = _engine.Evaluate(release.State, _inbox.Take(release.Environment, release.Flag));
+            var decision = _engine.Evaluate(release.State, _inbox.Take(release.Environment, release.Flag), Freeze(release.Environment));
             await CarryOutAsync(release, decision, release.Author, EventKind(decision), writeShare: false, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -417,20 +442,20 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         {
             ReleaseAction.Advance or ReleaseAction.Complete => WriteShareAsync(release, state.TreatmentPercent, decision.Summary, urgent: false, cancellationToken),
             ReleaseAction.RollBack when state.Status == ReleaseStatus.RolledBack && state.Plan.Rollback == RollbackAction.Kill => KillAsync(release, decision.Summary),
-            ReleaseAction.RollBack => WriteShareAsync(release, 0, decision.Summary, urgent: true, CancellationToken.None),
+            ReleaseAction.RollBack => WriteShareAsync(release, 0, decision.Summary, urgent: true, CancellationToken.None, breakGlass: true),
             ReleaseAction.Hold when writeShare => WriteShareAsync(release, state.TreatmentPercent, decision.Summary, urgent: false, cancellationToken),
             _ => Task.CompletedTask,
         };
     }
 
-    private Task WriteShareAsync(ActiveRelease release, int percent, string comment, bool urgent, CancellationToken cancellationToken)
+    private Task WriteShareAsync(ActiveRelease release, int percent, string comment, bool urgent, CancellationToken cancellationToken, bool breakGlass = false)
     {
         var plan = release.State.Plan;
-        var request = new SetRolloutRequest { Environment = release.Environment, Key = plan.Flag, Options = new FlagKit.Protocol.V1.WriteOptions { Comment = comment } };
+        var request = new SetRolloutRequest { Environment = release.Environment, Key = plan.Flag, Options = Options(release, comment, breakGlass) };
         request.Weights.Add(new VariantWeight { Variant = plan.Treatment, Weight = percent });
         request.Weights.Add(new VariantWeight { Variant = plan.Control, Weight = 100 - percent });
         var command = new WriteCommand(release.Environment, request.Options, Caller(release), nameof(FlagAdmin.FlagAdminClient.SetRollout), plan.Flag, request,
-            Operation: $"release {release.Id}: {plan.Treatment} {percent} %, {plan.Control} {100 - percent} %", Urgent: urgent);
+            Operation: $"release {release.Id}: {plan.Treatment} {percent} %, {plan.Control} {100 - percent} %", Urgent: urgent, BreakGlass: breakGlass);
         return _catalog.WriteAsync(command, env => ReleaseEdits.Share(Unchanged(release, env), plan, percent), cancellationToken);
     }
 
@@ -438,12 +463,37 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     {
         var request = new SetFlagStateRequest
         {
-            Environment = release.Environment, Key = release.Flag, Change = FlagStateChange.Kill, Options = new FlagKit.Protocol.V1.WriteOptions { Comment = comment },
+            Environment = release.Environment, Key = release.Flag, Change = FlagStateChange.Kill, Options = Options(release, comment, breakGlass: true),
         };
         var command = new WriteCommand(release.Environment, request.Options, Caller(release), nameof(FlagAdmin.FlagAdminClient.SetFlagState), release.Flag, request,
             Operation: $"release {release.Id}: killed", Urgent: true);
         return _catalog.WriteAsync(command, env => FlagEdits.SetState(Unchanged(release, env), request, release.Author, _time.GetUtcNow()), CancellationToken.None);
     }
+
+    /// <summary>
+    /// A write's options. A rollback (or kill) is break-glass: it carries a freeze override whose reason is the release
+    /// and its figures, so it goes through a freeze, recorded as such in history and audit (the override only counts
+    /// when a freeze is in force).
+    /// </summary>
+    private static FlagKit.Protocol.V1.WriteOptions Options(ActiveRelease release, string comment, bool breakGlass) =>
+        breakGlass
+            ? new FlagKit.Protocol.V1.WriteOptions { Comment = comment, FreezeOverride = true, FreezeOverrideReason = $"release {release.Id}: {comment}" }
+            : new FlagKit.Protocol.V1.WriteOptions { Comment = comment };
+
+    /// <summary>The freeze in force in the environment now, in words (<c>freeze 'x' until …</c>), or null.</summary>
+    private string? Freeze(string environment)
+    {
+        var now = _time.GetUtcNow();
+        return _freezes.ActiveAt(environment, now) is { } active && _freezes.NextEnd(environment, now) is { } end
+            ? $"freeze '{active.Name}' until {active.Format(end)}"
+            : null;
+    }
+
+    /// <summary>An operator's promote waits for a freeze like the release's own steps.</summary>
+    private ReleaseState NotFrozen(ActiveRelease release) =>
+        Freeze(release.Environment) is { } frozen
+            ? throw WriteRefusedException.Conflict($"Release {release.Id} cannot be promoted during {frozen}: its steps wait for the freeze to end (a rollback or an abort goes through).")
+            : release.State;
 
     /// <summary>In a write's plan (run again whenever the revision moved): refuses when someone else changed the flag first.</summary>
     private static EnvironmentState Unchanged(ActiveRelease release, EnvironmentState env) =>
