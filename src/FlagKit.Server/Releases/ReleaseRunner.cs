@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Diagnostics;
+using FlagKit.Server.Replication;
 using FlagKit.Server.Scheduling;
 using FlagKit.Server.Store;
 using FlagKit.Server.Writes;
@@ -29,11 +30,21 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 {
     private const int EventsShown = 50;
 
+    /// <summary>The lease whose holder drives every release (PostgreSQL: one replica at a time).</summary>
+    internal const string LeaseName = "release-runner";
+
+    /// <summary>How long the lease lasts without a renewal (renewed, and the store re-read, every third of it).</summary>
+    internal static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(30);
+
     private readonly EnvironmentCatalog _catalog;
     private readonly IReleaseStore _store;
     private readonly ReleaseReportInbox _inbox;
     private readonly IReleaseNotifier[] _notifiers;
     private readonly FreezeCalendar _freezes;
+    private readonly LeaseRunner _leases;
+    private readonly bool _leased;
+    private volatile bool _leading;
+    private Task _leaseLoop = Task.CompletedTask;
     private readonly TimeProvider _time;
     private readonly ILogger<ReleaseRunner> _logger;
     private readonly ReleaseEngine _engine;
@@ -47,17 +58,21 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <param name="inbox">Where SDK reports wait.</param>
     /// <param name="notifiers">Told of steps, pauses, rollbacks and completions.</param>
     /// <param name="freezes">The freeze windows: a due step waits while its environment is frozen.</param>
+    /// <param name="leases">On PostgreSQL, only the holder of <see cref="LeaseName"/> drives releases.</param>
     /// <param name="time">The clock (intervals, holds).</param>
     /// <param name="metrics">Its releases gauge reads this runner's active releases by state.</param>
     /// <param name="logger">Logger.</param>
     public ReleaseRunner(
-        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, FreezeCalendar freezes, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
+        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, FreezeCalendar freezes, LeaseRunner leases, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
     {
         _catalog = catalog;
         _store = store;
         _inbox = inbox;
         _notifiers = notifiers.ToArray();
         _freezes = freezes;
+        _leases = leases;
+        _leased = store is Store.Postgres.PostgresFlagStore; // one SQLite server drives its releases itself
+        _leading = !_leased;
         _time = time;
         _logger = logger;
         _engine = new ReleaseEngine(time);
@@ -79,7 +94,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
             counts[(environment.Name, ReleaseStatus.Paused)] = 0;
         }
 
-        foreach (var release in _active.Values)
+        foreach (var release in _leading ? _active.Values : [])
         {
             var state = release.State;
             if (state.IsActive)
@@ -128,7 +143,131 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
             ReleaseLog.Resumed(_logger, count);
         }
 
+        if (_leased)
+        {
+            _leaseLoop = _leases.RunAsync(LeaseName, LeaseTtl, LeadAsync, _stopping.Token);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>Whether this server drives the releases now (always on SQLite; on PostgreSQL while it holds <see cref="LeaseName"/>).</summary>
+    internal bool IsDriving => _leading;
+
+    /// <summary>
+    /// While this replica holds the lease: it drives the releases, and every third of the lease's life re-reads the
+    /// active releases from the store, taking up those started elsewhere, the state other replicas' operator commands
+    /// stored, and forgetting those that ended elsewhere.
+    /// </summary>
+    private async Task LeadAsync(LeaseGrant grant, CancellationToken cancellationToken)
+    {
+        _leading = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await SyncWithStoreAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(LeaseTtl / 3, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The lease was lost or the server stops.
+        }
+        finally
+        {
+            _leading = false;
+        }
+    }
+
+    private async Task SyncWithStoreAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StoredRelease> stored;
+        try
+        {
+            stored = _store.LoadActiveReleases().ToList();
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            ReleaseLog.Failed(_logger, 0, "", "", "re-reading the active releases", e);
+            return;
+        }
+
+        var environments = _catalog.All.ToDictionary(e => e.Record.Id, e => e.Name);
+        foreach (var row in stored)
+        {
+            if (_active.TryGetValue(row.Id, out var known))
+            {
+                await RefreshAsync(known, cancellationToken).ConfigureAwait(false);
+            }
+            else if (environments.TryGetValue(row.EnvironmentId, out var environment))
+            {
+                try
+                {
+                    Register(new ActiveRelease(row.Id, environment, row.CreatedBy, row.CreatedAt, _engine.AfterRestart(ReleaseStateJson.Read(row.StateJson), row.UpdatedAt)));
+                }
+                catch (System.Text.Json.JsonException e)
+                {
+                    ReleaseLog.Unreadable(_logger, row.Id, e);
+                }
+            }
+        }
+
+        var live = stored.Select(r => r.Id).ToHashSet();
+        foreach (var release in _active.Values.Where(r => !live.Contains(r.Id)))
+        {
+            await release.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!release.Unsaved && release.State.IsActive)
+                {
+                    Forget(release); // ended on another replica
+                }
+            }
+            finally
+            {
+                release.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the stored state when another replica stored a newer one (this one stores every state it makes). The row is
+    /// read under the release's gate: a row read before an evaluation that then saved would be older than the memory.
+    /// </summary>
+    private async Task RefreshAsync(ActiveRelease release, CancellationToken cancellationToken)
+    {
+        await release.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var storedJson = release.Unsaved ? null : _store.GetRelease(release.Id)?.StateJson;
+            if (storedJson is null || storedJson == ReleaseStateJson.Write(release.State))
+            {
+                return;
+            }
+
+            release.State = ReleaseStateJson.Read(storedJson);
+            if (release.State.Status == ReleaseStatus.Running)
+            {
+                Schedule(release);
+            }
+            else
+            {
+                Unschedule(release);
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            ReleaseLog.Unreadable(_logger, release.Id, e);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            ReleaseLog.Failed(_logger, release.Id, release.Environment, release.Flag, "re-reading its state", e);
+        }
+        finally
+        {
+            release.Gate.Release();
+        }
     }
 
     /// <summary>Stops the timers and waits for evaluations in progress.</summary>
@@ -138,6 +277,14 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     {
         _catalog.Committed -= OnCommitted;
         await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _leaseLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped waiting; the lease expires by itself.
+        }
         foreach (var release in _active.Values)
         {
             release.Timer?.Dispose();
@@ -329,6 +476,13 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 
         try
         {
+            if (!_leading)
+            {
+                // Another replica drives the releases: the reports of this replica's SDKs are not counted (docs/scale-out.md).
+                _inbox.Take(release.Environment, release.Flag);
+                return;
+            }
+
             if (release.Unsaved && release.State.Status != ReleaseStatus.Running)
             {
                 Save(release, release.State, null);
