@@ -83,6 +83,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// The releases gauge: the active releases this server drives, per environment and state (<c>running</c>,
     /// <c>paused</c>; every environment's zeros included, so a series falls to 0 rather than vanishing). Ended releases are in the store's
     /// history, not in the gauge.
+    /// A replica that does not drive the releases reports zeros, so a sum over replicas counts each release once.
     /// </summary>
     /// <returns>One measurement per environment and active state.</returns>
     internal IEnumerable<Measurement<int>> CountByState()
