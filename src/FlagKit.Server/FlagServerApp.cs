@@ -86,6 +86,7 @@ internal static class FlagServerApp
         services.TryAddSingleton<Releases.ReleaseReportInbox>();
         services.AddSingleton<TelemetryIngest>();
         services.AddSingleton<Releases.IReleaseNotifier, Releases.LoggingReleaseNotifier>();
+        services.AddSingleton<Releases.IReleaseNotifier, Releases.WebhookReleaseNotifier>();
         services.AddSingleton<Releases.ReleaseRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<Releases.ReleaseRunner>());
 

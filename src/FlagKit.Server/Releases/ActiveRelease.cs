@@ -43,6 +43,9 @@ internal sealed class ActiveRelease(long id, string environment, string createdB
     /// <summary>The interval timer while running (or while an ended release's state waits to be stored).</summary>
     public ITimer? Timer { get; set; }
 
+    /// <summary>1 while a timer tick waits for <see cref="Gate"/>: further ticks then coalesce into it (see <c>ReleaseRunner.EvaluateAsync</c>).</summary>
+    public int TickWaiting;
+
     /// <summary>Who committed a change to the flag that the release did not make, since the release last wrote it (null: nobody).</summary>
     public string? ChangedBy
     {

@@ -41,7 +41,13 @@ internal sealed class ReleaseEngine(TimeProvider time)
     }
 
     /// <summary>Judges the reports that arrived since the last evaluation (one interval) and decides what to do.</summary>
-    public ReleaseDecision Evaluate(ReleaseState state, IReadOnlyList<ReleaseReport> reports)
+    /// <param name="state">The stored state.</param>
+    /// <param name="reports">The interval's reports.</param>
+    /// <param name="frozen">
+    /// When the environment is frozen: the freeze in words (<c>freeze 'euro-final' until …</c>). A step that is due
+    /// then holds instead and says it waits for it; harm still rolls back and data guards still pause.
+    /// </param>
+    public ReleaseDecision Evaluate(ReleaseState state, IReadOnlyList<ReleaseReport> reports, string? frozen = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(reports);
@@ -60,7 +66,7 @@ internal sealed class ReleaseEngine(TimeProvider time)
         var decision = Ceiling(state, treatment, now)
             ?? DataGuards(state, now)
             ?? Judge(state, now)
-            ?? Progress(state, now);
+            ?? Progress(state, now, frozen);
         return decision with
         {
             State = decision.State with { LastVerdict = decision.Verdict, LastSummary = decision.Summary },
@@ -417,7 +423,7 @@ internal sealed class ReleaseEngine(TimeProvider time)
     private static double Quantile(long[] counts, long count, double quantile) =>
         LatencyHistogram.ValueAtRank(counts, (long)Math.Ceiling(quantile * count));
 
-    private static ReleaseDecision Progress(ReleaseState state, DateTimeOffset now)
+    private static ReleaseDecision Progress(ReleaseState state, DateTimeOffset now, string? frozen)
     {
         var plan = state.Plan;
         state = state with { LatencyBreaches = 0 };
@@ -437,7 +443,9 @@ internal sealed class ReleaseEngine(TimeProvider time)
                 : Hold(state, verdict, $"holding {percent} % for the minimum sample ({Figures(state)})");
         }
 
-        return Advance(state, now);
+        return frozen is null
+            ? Advance(state, now)
+            : Hold(state, verdict, $"no harm shown at {percent} % ({Figures(state)}): waiting for {frozen} to advance");
     }
 
     private static ReleaseDecision Advance(ReleaseState state, DateTimeOffset now)

@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
+using FlagKit.Server.Diagnostics;
+using FlagKit.Server.Replication;
+using FlagKit.Server.Scheduling;
 using FlagKit.Server.Store;
 using FlagKit.Server.Writes;
 
@@ -26,10 +30,21 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 {
     private const int EventsShown = 50;
 
+    /// <summary>The lease whose holder drives every release (PostgreSQL: one replica at a time).</summary>
+    internal const string LeaseName = "release-runner";
+
+    /// <summary>How long the lease lasts without a renewal (renewed, and the store re-read, every third of it).</summary>
+    internal static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(30);
+
     private readonly EnvironmentCatalog _catalog;
     private readonly IReleaseStore _store;
     private readonly ReleaseReportInbox _inbox;
     private readonly IReleaseNotifier[] _notifiers;
+    private readonly FreezeCalendar _freezes;
+    private readonly LeaseRunner _leases;
+    private readonly bool _leased;
+    private volatile bool _leading;
+    private Task _leaseLoop = Task.CompletedTask;
     private readonly TimeProvider _time;
     private readonly ILogger<ReleaseRunner> _logger;
     private readonly ReleaseEngine _engine;
@@ -42,17 +57,55 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <param name="store">Where releases are kept.</param>
     /// <param name="inbox">Where SDK reports wait.</param>
     /// <param name="notifiers">Told of steps, pauses, rollbacks and completions.</param>
+    /// <param name="freezes">The freeze windows: a due step waits while its environment is frozen.</param>
+    /// <param name="leases">On PostgreSQL, only the holder of <see cref="LeaseName"/> drives releases.</param>
     /// <param name="time">The clock (intervals, holds).</param>
+    /// <param name="metrics">Its releases gauge reads this runner's active releases by state.</param>
     /// <param name="logger">Logger.</param>
-    public ReleaseRunner(EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, TimeProvider time, ILogger<ReleaseRunner> logger)
+    public ReleaseRunner(
+        EnvironmentCatalog catalog, IReleaseStore store, ReleaseReportInbox inbox, IEnumerable<IReleaseNotifier> notifiers, FreezeCalendar freezes, LeaseRunner leases, TimeProvider time, ServerMetrics metrics, ILogger<ReleaseRunner> logger)
     {
         _catalog = catalog;
         _store = store;
         _inbox = inbox;
         _notifiers = notifiers.ToArray();
+        _freezes = freezes;
+        _leases = leases;
+        _leased = store is Store.Postgres.PostgresFlagStore; // one SQLite server drives its releases itself
+        _leading = !_leased;
         _time = time;
         _logger = logger;
         _engine = new ReleaseEngine(time);
+        metrics.ObserveReleases(CountByState);
+    }
+
+    /// <summary>
+    /// The releases gauge: the active releases this server drives, per environment and state (<c>running</c>,
+    /// <c>paused</c>; every environment's zeros included, so a series falls to 0 rather than vanishing). Ended releases are in the store's
+    /// history, not in the gauge.
+    /// A replica that does not drive the releases reports zeros, so a sum over replicas counts each release once.
+    /// </summary>
+    /// <returns>One measurement per environment and active state.</returns>
+    internal IEnumerable<Measurement<int>> CountByState()
+    {
+        var counts = new Dictionary<(string Environment, ReleaseStatus Status), int>();
+        foreach (var environment in _catalog.All)
+        {
+            counts[(environment.Name, ReleaseStatus.Running)] = 0;
+            counts[(environment.Name, ReleaseStatus.Paused)] = 0;
+        }
+
+        foreach (var release in _leading ? _active.Values : [])
+        {
+            var state = release.State;
+            if (state.IsActive)
+            {
+                counts[(release.Environment, state.Status)] = counts.GetValueOrDefault((release.Environment, state.Status)) + 1;
+            }
+        }
+
+        return counts.Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>(ServerMetrics.EnvironmentTag, c.Key.Environment),
+            new KeyValuePair<string, object?>(ServerMetrics.ReleaseStateTag, ReleaseStateJson.Status(c.Key.Status))));
     }
 
     /// <summary>Loads the active releases from the store and starts the running ones' timers.</summary>
@@ -91,7 +144,131 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
             ReleaseLog.Resumed(_logger, count);
         }
 
+        if (_leased)
+        {
+            _leaseLoop = _leases.RunAsync(LeaseName, LeaseTtl, LeadAsync, _stopping.Token);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>Whether this server drives the releases now (always on SQLite; on PostgreSQL while it holds <see cref="LeaseName"/>).</summary>
+    internal bool IsDriving => _leading;
+
+    /// <summary>
+    /// While this replica holds the lease: it drives the releases, and every third of the lease's life re-reads the
+    /// active releases from the store, taking up those started elsewhere, the state other replicas' operator commands
+    /// stored, and forgetting those that ended elsewhere.
+    /// </summary>
+    private async Task LeadAsync(LeaseGrant grant, CancellationToken cancellationToken)
+    {
+        _leading = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await SyncWithStoreAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(LeaseTtl / 3, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The lease was lost or the server stops.
+        }
+        finally
+        {
+            _leading = false;
+        }
+    }
+
+    private async Task SyncWithStoreAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StoredRelease> stored;
+        try
+        {
+            stored = _store.LoadActiveReleases().ToList();
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            ReleaseLog.Failed(_logger, 0, "", "", "re-reading the active releases", e);
+            return;
+        }
+
+        var environments = _catalog.All.ToDictionary(e => e.Record.Id, e => e.Name);
+        foreach (var row in stored)
+        {
+            if (_active.TryGetValue(row.Id, out var known))
+            {
+                await RefreshAsync(known, cancellationToken).ConfigureAwait(false);
+            }
+            else if (environments.TryGetValue(row.EnvironmentId, out var environment))
+            {
+                try
+                {
+                    Register(new ActiveRelease(row.Id, environment, row.CreatedBy, row.CreatedAt, _engine.AfterRestart(ReleaseStateJson.Read(row.StateJson), row.UpdatedAt)));
+                }
+                catch (System.Text.Json.JsonException e)
+                {
+                    ReleaseLog.Unreadable(_logger, row.Id, e);
+                }
+            }
+        }
+
+        var live = stored.Select(r => r.Id).ToHashSet();
+        foreach (var release in _active.Values.Where(r => !live.Contains(r.Id)))
+        {
+            await release.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!release.Unsaved && release.State.IsActive)
+                {
+                    Forget(release); // ended on another replica
+                }
+            }
+            finally
+            {
+                release.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the stored state when another replica stored a newer one (this one stores every state it makes). The row is
+    /// read under the release's gate: a row read before an evaluation that then saved would be older than the memory.
+    /// </summary>
+    private async Task RefreshAsync(ActiveRelease release, CancellationToken cancellationToken)
+    {
+        await release.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var storedJson = release.Unsaved ? null : _store.GetRelease(release.Id)?.StateJson;
+            if (storedJson is null || storedJson == ReleaseStateJson.Write(release.State))
+            {
+                return;
+            }
+
+            release.State = ReleaseStateJson.Read(storedJson);
+            if (release.State.Status == ReleaseStatus.Running)
+            {
+                Schedule(release);
+            }
+            else
+            {
+                Unschedule(release);
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            ReleaseLog.Unreadable(_logger, release.Id, e);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            ReleaseLog.Failed(_logger, release.Id, release.Environment, release.Flag, "re-reading its state", e);
+        }
+        finally
+        {
+            release.Gate.Release();
+        }
     }
 
     /// <summary>Stops the timers and waits for evaluations in progress.</summary>
@@ -101,6 +278,14 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     {
         _catalog.Committed -= OnCommitted;
         await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _leaseLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped waiting; the lease expires by itself.
+        }
         foreach (var release in _active.Values)
         {
             release.Timer?.Dispose();
@@ -214,7 +399,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     /// <exception cref="WriteRefusedException">NotFound, or Conflict when it has ended.</exception>
     public Task<ReleaseSnapshot> PromoteReleaseAsync(string environment, long id, string flag, string actor, string comment, CancellationToken cancellationToken) =>
         CommandAsync(environment, id, flag, cancellationToken, release =>
-            Required(_engine.Promote(release.State, actor + Why(comment)), release, "promoted", "running or paused"), actor, "promoted", writeShare: true);
+            Required(_engine.Promote(NotFrozen(release), actor + Why(comment)), release, "promoted", "running or paused"), actor, "promoted", writeShare: true);
 
     /// <summary>Stops a running or paused release and serves its treatment to 0 %.</summary>
     /// <exception cref="WriteRefusedException">NotFound, or Conflict when it has ended.</exception>
@@ -261,16 +446,44 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
 
     /// <summary>Evaluates one release now, as its timer does (tests drive this with a fake clock).</summary>
     /// <param name="id">The release.</param>
-    /// <returns>Completes when evaluated (at once when it is not running or is busy).</returns>
+    /// <returns>Completes when evaluated (at once when it is not running, or when another tick already waits).</returns>
+    /// <remarks>
+    /// A tick that finds the release busy (a command, or the previous evaluation still telling its notifiers) waits for
+    /// it rather than being lost; ticks never pile up: while one waits, the next ones are dropped (the reports wait in the inbox).
+    /// </remarks>
     public async Task EvaluateAsync(long id)
     {
-        if (!_active.TryGetValue(id, out var release) || !await release.Gate.WaitAsync(0).ConfigureAwait(false))
+        if (!_active.TryGetValue(id, out var release) || Interlocked.Exchange(ref release.TickWaiting, 1) == 1)
         {
             return;
         }
 
         try
         {
+            await release.Gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        finally
+        {
+            Volatile.Write(ref release.TickWaiting, 0);
+        }
+
+        try
+        {
+            if (!_leading)
+            {
+                // Another replica drives the releases: the reports of this replica's SDKs are not counted (docs/scale-out.md).
+                _inbox.Take(release.Environment, release.Flag);
+                return;
+            }
+
             if (release.Unsaved && release.State.Status != ReleaseStatus.Running)
             {
                 Save(release, release.State, null);
@@ -291,7 +504,7 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
                 return;
             }
 
-            var decision = _engine.Evaluate(release.State, _inbox.Take(release.Environment, release.Flag));
+            var decision = _engine.Evaluate(release.State, _inbox.Take(release.Environment, release.Flag), Freeze(release.Environment));
             await CarryOutAsync(release, decision, release.Author, EventKind(decision), writeShare: false, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -389,20 +602,20 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         {
             ReleaseAction.Advance or ReleaseAction.Complete => WriteShareAsync(release, state.TreatmentPercent, decision.Summary, urgent: false, cancellationToken),
             ReleaseAction.RollBack when state.Status == ReleaseStatus.RolledBack && state.Plan.Rollback == RollbackAction.Kill => KillAsync(release, decision.Summary),
-            ReleaseAction.RollBack => WriteShareAsync(release, 0, decision.Summary, urgent: true, CancellationToken.None),
+            ReleaseAction.RollBack => WriteShareAsync(release, 0, decision.Summary, urgent: true, CancellationToken.None, breakGlass: true),
             ReleaseAction.Hold when writeShare => WriteShareAsync(release, state.TreatmentPercent, decision.Summary, urgent: false, cancellationToken),
             _ => Task.CompletedTask,
         };
     }
 
-    private Task WriteShareAsync(ActiveRelease release, int percent, string comment, bool urgent, CancellationToken cancellationToken)
+    private Task WriteShareAsync(ActiveRelease release, int percent, string comment, bool urgent, CancellationToken cancellationToken, bool breakGlass = false)
     {
         var plan = release.State.Plan;
-        var request = new SetRolloutRequest { Environment = release.Environment, Key = plan.Flag, Options = new FlagKit.Protocol.V1.WriteOptions { Comment = comment } };
+        var request = new SetRolloutRequest { Environment = release.Environment, Key = plan.Flag, Options = Options(release, comment, breakGlass) };
         request.Weights.Add(new VariantWeight { Variant = plan.Treatment, Weight = percent });
         request.Weights.Add(new VariantWeight { Variant = plan.Control, Weight = 100 - percent });
         var command = new WriteCommand(release.Environment, request.Options, Caller(release), nameof(FlagAdmin.FlagAdminClient.SetRollout), plan.Flag, request,
-            Operation: $"release {release.Id}: {plan.Treatment} {percent} %, {plan.Control} {100 - percent} %", Urgent: urgent);
+            Operation: $"release {release.Id}: {plan.Treatment} {percent} %, {plan.Control} {100 - percent} %", Urgent: urgent, BreakGlass: breakGlass);
         return _catalog.WriteAsync(command, env => ReleaseEdits.Share(Unchanged(release, env), plan, percent), cancellationToken);
     }
 
@@ -410,12 +623,37 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
     {
         var request = new SetFlagStateRequest
         {
-            Environment = release.Environment, Key = release.Flag, Change = FlagStateChange.Kill, Options = new FlagKit.Protocol.V1.WriteOptions { Comment = comment },
+            Environment = release.Environment, Key = release.Flag, Change = FlagStateChange.Kill, Options = Options(release, comment, breakGlass: true),
         };
         var command = new WriteCommand(release.Environment, request.Options, Caller(release), nameof(FlagAdmin.FlagAdminClient.SetFlagState), release.Flag, request,
             Operation: $"release {release.Id}: killed", Urgent: true);
         return _catalog.WriteAsync(command, env => FlagEdits.SetState(Unchanged(release, env), request, release.Author, _time.GetUtcNow()), CancellationToken.None);
     }
+
+    /// <summary>
+    /// A write's options. A rollback (or kill) is break-glass: it carries a freeze override whose reason is the release
+    /// and its figures, so it goes through a freeze, recorded as such in history and audit (the override only counts
+    /// when a freeze is in force).
+    /// </summary>
+    private static FlagKit.Protocol.V1.WriteOptions Options(ActiveRelease release, string comment, bool breakGlass) =>
+        breakGlass
+            ? new FlagKit.Protocol.V1.WriteOptions { Comment = comment, FreezeOverride = true, FreezeOverrideReason = $"release {release.Id}: {comment}" }
+            : new FlagKit.Protocol.V1.WriteOptions { Comment = comment };
+
+    /// <summary>The freeze in force in the environment now, in words (<c>freeze 'x' until …</c>), or null.</summary>
+    private string? Freeze(string environment)
+    {
+        var now = _time.GetUtcNow();
+        return _freezes.ActiveAt(environment, now) is { } active && _freezes.NextEnd(environment, now) is { } end
+            ? $"freeze '{active.Name}' until {active.Format(end)}"
+            : null;
+    }
+
+    /// <summary>An operator's promote waits for a freeze like the release's own steps.</summary>
+    private ReleaseState NotFrozen(ActiveRelease release) =>
+        Freeze(release.Environment) is { } frozen
+            ? throw WriteRefusedException.Conflict($"Release {release.Id} cannot be promoted during {frozen}: its steps wait for the freeze to end (a rollback or an abort goes through).")
+            : release.State;
 
     /// <summary>In a write's plan (run again whenever the revision moved): refuses when someone else changed the flag first.</summary>
     private static EnvironmentState Unchanged(ActiveRelease release, EnvironmentState env) =>

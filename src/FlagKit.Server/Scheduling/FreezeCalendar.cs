@@ -13,7 +13,7 @@ namespace FlagKit.Server.Scheduling;
 /// <para>Loaded from the store at start, reloaded after each local change and by the <see cref="ScheduleRunner"/>
 /// every few seconds (so a window added on another replica takes effect there within that time).</para>
 /// <para>The queries (<see cref="ActiveAt"/>, <see cref="NextEnd"/>) are meant for anything that must wait for a freeze
-/// (scheduled changes here, release steps later).</para>
+/// (scheduled changes here, release steps in <see cref="Releases.ReleaseRunner"/>).</para>
 /// <para>Thread safety: all members are safe to call concurrently (the windows are an immutable map swapped whole).</para>
 /// </remarks>
 internal sealed class FreezeCalendar
@@ -146,9 +146,9 @@ internal sealed class FreezeCalendar
         return command with { Options = annotated, Operation = string.IsNullOrEmpty(command.Operation) ? note : $"{command.Operation} ({note})" };
     }
 
-    /// <summary>A kill (<c>SetFlagState</c> KILL) or a rollback.</summary>
+    /// <summary>A kill (<c>SetFlagState</c> KILL), a rollback, or a release's rollback (<see cref="WriteCommand.BreakGlass"/>).</summary>
     private static bool IsBreakGlass(WriteCommand command) =>
-        command.Request switch
+        command.BreakGlass || command.Request switch
         {
             SetFlagStateRequest state => state.Change == FlagStateChange.Kill,
             RollbackRequest => true,

@@ -15,6 +15,10 @@ namespace FlagKit.Server.Writes;
 /// A short state change (enable, disable, kill, unkill): planned and committed under the environment's gate at once,
 /// never prepared ahead and retried, so it never waits behind a long edit's preparation.
 /// </param>
+/// <param name="BreakGlass">
+/// A write that takes exposure back (a guarded release's rollback): like a kill, it may break a freeze with an
+/// override and a reason (<see cref="Scheduling.FreezeCalendar.Admit"/>).
+/// </param>
 internal sealed record WriteCommand(
     string Environment,
     WriteOptions? Options,
@@ -24,4 +28,5 @@ internal sealed record WriteCommand(
     Google.Protobuf.IMessage Request,
     bool DryRun = false,
     string Operation = "",
-    bool Urgent = false);
+    bool Urgent = false,
+    bool BreakGlass = false);
