@@ -94,6 +94,19 @@ public sealed class FlagKitOptions : IValidatableObject
     /// </summary>
     public bool WaitForReadyOnStart { get; set; } = true;
 
+    /// <summary>
+    /// Count how often each flag serves each variant (exposures, for guarded releases and the <c>FlagKit</c> meter).
+    /// Default true; see <see cref="FlagClientOptions.CountExposures"/>.
+    /// </summary>
+    public bool CountExposures { get; set; } = true;
+
+    /// <summary>
+    /// How often exposures and outcomes are summed and sent to the server (1 s to 1 day). Default 10 s; see
+    /// <see cref="FlagClientOptions.TelemetryInterval"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", Day)]
+    public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
 
     /// <summary>True when the application registered its own <see cref="Sources.FlagSource"/> for this client: then neither a server nor a file is required.</summary>
     internal bool CustomSource { get; set; }

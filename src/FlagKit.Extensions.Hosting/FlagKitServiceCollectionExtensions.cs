@@ -181,6 +181,8 @@ public static class FlagKitServiceCollectionExtensions
                 LoggerFactory = loggers,
                 // The source serves its disk cache at StartTimeout; the grace lets the client's start see it land.
                 StartTimeout = options.StartTimeout + StartGrace,
+                CountExposures = options.CountExposures,
+                TelemetryInterval = options.TelemetryInterval,
             });
         FlagKitSourceFactory.Start(client, loggers);
         return client;

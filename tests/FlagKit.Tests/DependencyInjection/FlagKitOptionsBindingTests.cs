@@ -29,6 +29,8 @@ public sealed class FlagKitOptionsBindingTests
             ["FlagKit:FailedRetryDelay"] = "00:05:00",
             ["FlagKit:WaitForReadyOnStart"] = "false",
             ["FlagKit:ServeCacheWhileConnecting"] = "true",
+            ["FlagKit:CountExposures"] = "false",
+            ["FlagKit:TelemetryInterval"] = "00:00:02",
         });
 
         FlagKitOptions options = provider.GetRequiredService<IOptions<FlagKitOptions>>().Value;
@@ -46,6 +48,8 @@ public sealed class FlagKitOptionsBindingTests
         Assert.That(options.FailedRetryDelay, Is.EqualTo(TimeSpan.FromMinutes(5)));
         Assert.That(options.WaitForReadyOnStart, Is.False);
         Assert.That(options.ServeCacheWhileConnecting, Is.True);
+        Assert.That(options.CountExposures, Is.False);
+        Assert.That(options.TelemetryInterval, Is.EqualTo(TimeSpan.FromSeconds(2)));
     }
 
     [Test]

@@ -18,6 +18,7 @@ public sealed class FlagKitOptionsValidatorTests
         new object[] { "max below min", Server(o => o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100)), "FlagKit:ReconnectMaxDelay (00:00:00.1000000) must be at least ReconnectMinDelay (00:00:00.5000000)" },
         new object[] { "connect timeout over a day", Server(o => o.ConnectTimeout = TimeSpan.FromDays(2)), "FlagKitOptions.ConnectTimeout must be between 00:00:00 exclusive and 1.00:00:00" },
         new object[] { "zero failed retry", Server(o => o.FailedRetryDelay = TimeSpan.Zero), "FlagKitOptions.FailedRetryDelay must be between 00:00:00 exclusive and 1.00:00:00" },
+        new object[] { "telemetry interval under a second", Server(o => o.TelemetryInterval = TimeSpan.FromMilliseconds(500)), "FlagKitOptions.TelemetryInterval must be between 00:00:01 and 1.00:00:00" },
     ];
 
     [TestCaseSource(nameof(Invalid))]
