@@ -1,32 +1,18 @@
 using FlagKit.Server.Store;
-using Microsoft.Data.Sqlite;
 
 namespace FlagKit.Server.Tests.Store;
 
 /// <summary>The release store contract against the SQLite store (a temp file per test).</summary>
 public sealed class ReleaseStoreSqliteTests : ReleaseStoreContractTests
 {
-    private DirectoryInfo? _dir;
-
-    private string FilePath => Path.Combine((_dir ??= Directory.CreateTempSubdirectory("flagkit-release-store-")).FullName, "flags.db");
+    private readonly SqliteTestStore _store = new("flagkit-release-store-");
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() => FlagDatabase.Open(FilePath, DateTimeOffset.UnixEpoch);
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    protected override void ExecuteRaw(string sql)
-    {
-        using var c = new SqliteConnection($"Data Source={FilePath};Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    protected override void ExecuteRaw(string sql) => _store.ExecuteRaw(sql);
 
     /// <inheritdoc />
-    protected override void DeleteLocation()
-    {
-        _dir?.Delete(recursive: true);
-        _dir = null;
-    }
+    protected override void DeleteLocation() => _store.Delete();
 }

@@ -2,19 +2,14 @@ using FlagKit.Server.Store;
 
 namespace FlagKit.Server.Tests.Store;
 
-/// <summary>The replica contract (change feed, leases) against the SQLite store (a temp file per test).</summary>
+/// <summary>The change feed and lease contract against the SQLite store (a temp file per test).</summary>
 public sealed class ReplicaStoreContractSqliteTests : ReplicaStoreContractTests
 {
-    private DirectoryInfo? _dir;
+    private readonly SqliteTestStore _store = new("flagkit-replica-");
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() =>
-        FlagDatabase.Open(Path.Combine((_dir ??= Directory.CreateTempSubdirectory("flagkit-replica-")).FullName, "flags.db"), DateTimeOffset.UnixEpoch);
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    protected override void DeleteLocation()
-    {
-        _dir?.Delete(recursive: true);
-        _dir = null;
-    }
+    protected override void DeleteLocation() => _store.Delete();
 }

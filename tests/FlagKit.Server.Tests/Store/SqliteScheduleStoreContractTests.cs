@@ -5,17 +5,11 @@ namespace FlagKit.Server.Tests.Store;
 /// <summary>The schedule and freeze store contract against the SQLite store (a temp file per test).</summary>
 public sealed class SqliteScheduleStoreContractTests : ScheduleStoreContractTests
 {
-    private DirectoryInfo? _dir;
-
-    private string FilePath => Path.Combine((_dir ??= Directory.CreateTempSubdirectory("flagkit-schedule-")).FullName, "flags.db");
+    private readonly SqliteTestStore _store = new("flagkit-schedule-");
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() => FlagDatabase.Open(FilePath, DateTimeOffset.UnixEpoch);
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    protected override void DeleteLocation()
-    {
-        _dir?.Delete(recursive: true);
-        _dir = null;
-    }
+    protected override void DeleteLocation() => _store.Delete();
 }

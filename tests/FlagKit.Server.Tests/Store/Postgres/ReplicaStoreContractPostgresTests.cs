@@ -1,17 +1,15 @@
 using FlagKit.Server.Store;
-using FlagKit.Server.Store.Postgres;
 
 namespace FlagKit.Server.Tests.Store.Postgres;
 
-/// <summary>The replica contract (change feed, leases) against the PostgreSQL store (a new database per test).</summary>
+/// <summary>The change feed and lease contract against the PostgreSQL store (a new database per test on the run's throwaway cluster).</summary>
 public sealed class ReplicaStoreContractPostgresTests : ReplicaStoreContractTests
 {
-    private string? _connectionString;
+    private readonly PostgresTestStore _store = new("replica_contract");
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() =>
-        PostgresFlagStore.Open(_connectionString ??= PostgresSetUp.Cluster.CreateDatabase("replica_contract"), DateTimeOffset.UnixEpoch);
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    protected override void DeleteLocation() => _connectionString = null;
+    protected override void DeleteLocation() => _store.Delete();
 }
