@@ -1,35 +1,21 @@
 using FlagKit.Server.Store;
-using Microsoft.Data.Sqlite;
 
 namespace FlagKit.Server.Tests.Store;
 
 /// <summary>The store contract against the SQLite store (a temp file per test).</summary>
 public sealed class SqliteStoreContractTests : StoreContractTests
 {
-    private DirectoryInfo? _dir;
+    private readonly SqliteTestStore _store = new("flagkit-contract-");
 
     /// <inheritdoc />
     protected override int ExpectedSchemaVersion => FlagDatabase.CurrentSchemaVersion;
 
-    private string FilePath => Path.Combine((_dir ??= Directory.CreateTempSubdirectory("flagkit-contract-")).FullName, "flags.db");
+    /// <inheritdoc />
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() => FlagDatabase.Open(FilePath, DateTimeOffset.UnixEpoch);
+    protected override void ExecuteRaw(string sql) => _store.ExecuteRaw(sql);
 
     /// <inheritdoc />
-    protected override void ExecuteRaw(string sql)
-    {
-        using var c = new SqliteConnection($"Data Source={FilePath};Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
-    /// <inheritdoc />
-    protected override void DeleteLocation()
-    {
-        _dir?.Delete(recursive: true);
-        _dir = null;
-    }
+    protected override void DeleteLocation() => _store.Delete();
 }

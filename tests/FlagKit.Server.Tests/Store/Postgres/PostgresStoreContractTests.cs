@@ -1,31 +1,22 @@
 using FlagKit.Server.Store;
 using FlagKit.Server.Store.Postgres;
-using Npgsql;
 
 namespace FlagKit.Server.Tests.Store.Postgres;
 
 /// <summary>The store contract against the PostgreSQL store (a new database per test on the run's throwaway cluster).</summary>
 public sealed class PostgresStoreContractTests : StoreContractTests
 {
-    private string? _connectionString;
+    private readonly PostgresTestStore _store = new("contract");
 
     /// <inheritdoc />
     protected override int ExpectedSchemaVersion => PostgresFlagStore.CurrentSchemaVersion;
 
-    private string ConnectionString => _connectionString ??= PostgresSetUp.Cluster.CreateDatabase("contract");
+    /// <inheritdoc />
+    private protected override IFlagStore OpenStore() => _store.Open();
 
     /// <inheritdoc />
-    private protected override IFlagStore OpenStore() => PostgresFlagStore.Open(ConnectionString, DateTimeOffset.UnixEpoch);
+    protected override void ExecuteRaw(string sql) => _store.ExecuteRaw(sql);
 
     /// <inheritdoc />
-    protected override void ExecuteRaw(string sql)
-    {
-        using var c = new NpgsqlConnection(ConnectionString);
-        c.Open();
-        using var cmd = new NpgsqlCommand(sql, c);
-        cmd.ExecuteNonQuery();
-    }
-
-    /// <inheritdoc />
-    protected override void DeleteLocation() => _connectionString = null;
+    protected override void DeleteLocation() => _store.Delete();
 }
