@@ -31,18 +31,26 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
 
     private static readonly Entry[] EmptyPage = new Entry[1];
 
-    // Each page: a power-of-two array of slots; a slot with a null key is free. Never written once published.
-    private readonly Entry[][] _pages;
+    // Each page: a power-of-two array of slots (a slot with a null key is free) beside its mask, so a lookup reads
+    // the slots' reference and the mask in one load rather than loading the page's length after the page. Never
+    // written once published.
+    private readonly Page[] _pages;
     private readonly int _count;
 
-    private PagedTextMap(Entry[][] pages, int count)
+    // 32 − log2(page count): a hash's page is its high bits, (ulong)(uint)hash >> _pageShift (the same page as
+    // PageOf's multiply-shift, the count being a power of two; a ulong shift, so one page shifts by 32 and yields 0).
+    // Kept in a field so a lookup need not load the table's length before the page.
+    private readonly int _pageShift;
+
+    private PagedTextMap(Page[] pages, int count)
     {
         _pages = pages;
         _count = count;
+        _pageShift = 32 - System.Numerics.BitOperations.Log2((uint)pages.Length);
     }
 
     /// <summary>The map with no entries.</summary>
-    public static PagedTextMap<TValue> Empty { get; } = new([EmptyPage], 0);
+    public static PagedTextMap<TValue> Empty { get; } = new([new Page(EmptyPage)], 0);
 
     public int Count => _count;
 
@@ -74,10 +82,10 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
             sizes[PageOf(hash, pageCount)]++;
         }
 
-        var pages = new Entry[pageCount][];
+        var pages = new Page[pageCount];
         for (var p = 0; p < pageCount; p++)
         {
-            pages[p] = sizes[p] == 0 ? EmptyPage : new Entry[SlotsFor(sizes[p])];
+            pages[p] = new Page(sizes[p] == 0 ? EmptyPage : new Entry[SlotsFor(sizes[p])]);
         }
 
         var count = 0;
@@ -85,7 +93,7 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
         foreach (var (key, value) in list)
         {
             var hash = hashes[n++];
-            count += Insert(pages[PageOf(hash, pageCount)], new Entry(key, value, hash)) ? 1 : 0;
+            count += Insert(pages[PageOf(hash, pageCount)].Slots, new Entry(key, value, hash)) ? 1 : 0;
         }
 
         return new PagedTextMap<TValue>(pages, count);
@@ -108,13 +116,13 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(string key, int hash, [MaybeNullWhen(false)] out TValue value)
     {
-        var pages = _pages;
-        var page = pages[PageOf(hash, pages.Length)];
-        var mask = page.Length - 1;
+        ref readonly var page = ref _pages[(int)((ulong)(uint)hash >> _pageShift)];
+        var slots = page.Slots;
+        var mask = page.Mask;
         var i = hash & mask;
         while (true)
         {
-            ref readonly var entry = ref page[i];
+            ref readonly var entry = ref slots[i];
             if (entry.Key is null)
             {
                 value = default;
@@ -148,7 +156,7 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
             return Rebuilt(upserts, removed);
         }
 
-        var pages = (Entry[][])_pages.Clone();
+        var pages = (Page[])_pages.Clone();
         var count = _count;
         foreach (var key in removed)
         {
@@ -156,7 +164,7 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
             {
                 var hash = TextHash.Of(key);
                 ref var page = ref pages[PageOf(hash, pages.Length)];
-                page = Changed(page, key, hash, default, remove: true, ref count);
+                page = new Page(Changed(page.Slots, key, hash, default, remove: true, ref count));
             }
         }
 
@@ -164,7 +172,7 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
         {
             var hash = TextHash.Of(key);
             ref var page = ref pages[PageOf(hash, pages.Length)];
-            page = Changed(page, key, hash, value, remove: false, ref count);
+            page = new Page(Changed(page.Slots, key, hash, value, remove: false, ref count));
         }
 
         var ideal = PageCountFor(count);
@@ -175,7 +183,7 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
 
     public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator()
     {
-        foreach (var page in _pages)
+        foreach (var (page, _) in _pages)
         {
             for (var i = 0; i < page.Length; i++)
             {
@@ -347,6 +355,16 @@ internal sealed class PagedTextMap<TValue> : IReadOnlyDictionary<string, TValue>
 
         items.AddRange(upserts);
         return Create(items);
+    }
+
+    /// <summary>A page's slots and their mask (the slot count − 1), side by side.</summary>
+    private readonly struct Page(Entry[] slots)
+    {
+        public Entry[] Slots { get; } = slots;
+
+        public int Mask { get; } = slots.Length - 1;
+
+        public void Deconstruct(out Entry[] slots, out int mask) => (slots, mask) = (Slots, Mask);
     }
 
     private readonly struct Entry(string key, TValue value, int hash)
