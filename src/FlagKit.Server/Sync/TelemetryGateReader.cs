@@ -47,14 +47,15 @@ internal sealed class TelemetryGateReader : IAsyncStreamReader<SyncRequest>
         while (await _inner.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var frame = _inner.Current;
+            var unparsedSummary = frame.IsTelemetry;
             // The limit first: a summary it refuses is never parsed.
-            if (frame.IsTelemetry && _stream is not null && !_stream.Admit())
+            if (unparsedSummary && _stream is not null && !Admit(frame))
             {
                 continue;
             }
 
             var message = frame.Parse();
-            if (!frame.IsTelemetry && message.KindCase == SyncRequest.KindOneofCase.Telemetry && _stream is not null && !_stream.Admit())
+            if (!unparsedSummary && message.KindCase == SyncRequest.KindOneofCase.Telemetry && _stream is not null && !_stream.Admit())
             {
                 // A summary behind another field (not how encoders write it): parsed already, but still charged.
                 continue;
@@ -72,5 +73,23 @@ internal sealed class TelemetryGateReader : IAsyncStreamReader<SyncRequest>
         }
 
         return false;
+    }
+
+    /// <summary>Takes an unparsed summary's place in the limit; a refused one's buffer is given back.</summary>
+    private bool Admit(SyncRequestFrame frame)
+    {
+        var admitted = false;
+        try
+        {
+            admitted = _stream!.Admit();
+            return admitted;
+        }
+        finally
+        {
+            if (!admitted)
+            {
+                frame.Release();
+            }
+        }
     }
 }
