@@ -115,7 +115,10 @@ internal static class ModeView
         return $"{w.Id} {w.Mode} for {w.Scope} {when}{(w.Message.Length > 0 ? $" \"{w.Message}\"" : "")}";
     }
 
-    private static string In(TimeSpan wait) => wait.TotalSeconds < 90
+    /// <summary>A wait for a human: <c>45s</c>, <c>12 minutes</c>, <c>3h 10m</c>.</summary>
+    /// <param name="wait">The wait.</param>
+    /// <returns>The text.</returns>
+    internal static string In(TimeSpan wait) => wait.TotalSeconds < 90
         ? $"{Math.Ceiling(wait.TotalSeconds):0}s"
         : wait.TotalMinutes < 120 ? $"{Math.Round(wait.TotalMinutes):0} minutes" : $"{Math.Floor(wait.TotalHours):0}h {wait.Minutes}m";
 

@@ -24,10 +24,11 @@ internal static class StatusCommand
                 .Select(FlagCommands.Summary).OrderBy(f => f.Key, StringComparer.Ordinal)
                 .Select(f => new FlagKillStateJson(f.Key, true, f.Kills)).ToList();
             var modes = await MaintenanceCommands.TryGetAsync(context);
+            var freezes = await FreezeStatus.TryGetAsync(context);
             if (context.Json)
             {
                 context.WriteJson(
-                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances, killed, modes),
+                    new StatusJson(context.Environment, response.EnvironmentRevision, instances.Count, upToDate, instances, killed, modes, freezes),
                     CliJsonContext.Default.StatusJson);
                 return ExitCodes.Ok;
             }
@@ -39,6 +40,12 @@ internal static class StatusCommand
             {
                 ModeView.Write(modes, now, context.Out);
             }
+
+            if (freezes is not null)
+            {
+                context.Out.WriteLine(FreezeStatus.Line(freezes, now));
+            }
+
             WriteKilled(killed, context.Out);
             if (instances.Count == 0)
             {

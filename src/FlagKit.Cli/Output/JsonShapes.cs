@@ -62,7 +62,13 @@ internal sealed record ExportJson(string Environment, long Revision, JsonElement
 /// <summary><c>status</c>.</summary>
 internal sealed record StatusJson(
     string Environment, long Revision, int InstanceCount, int UpToDate, List<InstanceJson> Instances, List<FlagKillStateJson> KilledFlags,
-    Commands.ModesJson? Modes = null);
+    Commands.ModesJson? Modes = null, StatusFreezesJson? Freezes = null);
+
+/// <summary><c>status</c>'s freezes: the one in force now and the next to start (null when none).</summary>
+internal sealed record StatusFreezesJson(FreezeOccurrenceJson? Current, FreezeOccurrenceJson? Next);
+
+/// <summary>One occurrence of a freeze window: its name, start (null for the one in force: it began earlier) and end.</summary>
+internal sealed record FreezeOccurrenceJson(string Name, DateTimeOffset? Start, DateTimeOffset End);
 
 /// <summary>One connected SDK instance.</summary>
 internal sealed record InstanceJson(

@@ -27,6 +27,7 @@ internal static class ServerLogEvents
     public const int StreamAborted = 3205;
     public const int HeartbeatStopped = 3206;
     public const int FanoutCompleted = 3250;
+    public const int TelemetryRateLimited = 3260;
 
     // Web console (ConsoleAntiforgery, ConsoleAuth): 3300-3399.
     public const int ConsoleAntiforgeryRefused = 3300;

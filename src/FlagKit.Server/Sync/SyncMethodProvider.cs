@@ -8,21 +8,20 @@ namespace FlagKit.Server.Sync;
 /// <summary>
 /// Binds <see cref="FlagSyncService.Sync"/> to <c>/flagkit.v1.FlagSync/Sync</c> with a response marshaller that writes
 /// pre-serialized frames. The wire format is exactly the generated <c>SyncResponse</c>'s. Requests that are not a
-/// <c>SyncRequest</c> are refused with INVALID_ARGUMENT (<see cref="StrictDecoding"/>).
+/// <c>SyncRequest</c> are refused with INVALID_ARGUMENT (<see cref="StrictDecoding"/>); telemetry summaries are parsed
+/// only once their stream's rate limit admits them (<see cref="SyncRequestFrame"/>, <see cref="TelemetryGateReader"/>).
 /// </summary>
 internal sealed class SyncMethodProvider : IServiceMethodProvider<FlagSyncService>
 {
     /// <summary>The method, as the generated client calls it.</summary>
-    public static readonly Method<SyncRequest, SyncFrame> SyncMethod = new(
+    public static readonly Method<SyncRequestFrame, SyncFrame> SyncMethod = new(
         MethodType.DuplexStreaming,
         FlagSync.Descriptor.FullName,
         "Sync",
-        new Marshaller<SyncRequest>(
-            static (message, context) => context.Complete(Google.Protobuf.MessageExtensions.ToByteArray(message)),
-            static context => StrictDecoding.Decode(static c => SyncRequest.Parser.ParseFrom(c.PayloadAsReadOnlySequence()), context)),
+        SyncRequestFrame.Marshaller,
         SyncFrame.Marshaller);
 
     /// <inheritdoc />
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<FlagSyncService> context) =>
-        context.AddDuplexStreamingMethod(SyncMethod, [], static (service, requests, responses, call) => service.Sync(requests, responses, call));
+        context.AddDuplexStreamingMethod(SyncMethod, [], static (service, requests, responses, call) => service.Sync(TelemetryGateReader.For(requests, call), responses, call));
 }

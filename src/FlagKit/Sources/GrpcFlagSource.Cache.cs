@@ -1,13 +1,26 @@
 using System.Text.Json;
 using FlagKit.Compilation;
+using FlagKit.Modes;
+using FlagKit.Protocol.V1;
 using FlagKit.Sources.Caching;
 
 namespace FlagKit.Sources;
 
-/// <summary>The disk cache: loaded at start, served when the server is unreachable or slow, written after each batch.</summary>
+/// <summary>
+/// The disk cache: loaded at start, served when the server is unreachable or slow, written after each batch and after
+/// each change of the operating modes (the file holds both, so a client started with the server away serves the
+/// cached flags and the cached modes).
+/// </summary>
 public sealed partial class GrpcFlagSource
 {
     private DiskCacheWriter? _cacheWriter;
+
+    // Guarded by _gate: the modes the cache file gets (the last the server sent and this SDK applied, or the cached
+    // ones until then), the cached modes compiled at start, and whether a server has delivered modes since start.
+    private ModeState? _modeState;
+    private ModeTable? _cachedModes;
+    private bool _modesFromServer;
+
     /// <summary>Reads and compiles the disk cache at start; what it holds becomes the revision to resume from.</summary>
     private void LoadCache()
     {
@@ -47,12 +60,73 @@ public sealed partial class GrpcFlagSource
                 _held = snapshot;
                 _resumeRevision = load.Header.Revision;
             }
+
+            LoadCachedModes(load);
         }
         catch (Exception e) when (e is FlagValidationException or JsonException or ArgumentException)
         {
             _cacheProblem = $"disk cache '{_cache.FilePath}' ignored: it does not compile ({e.Message})";
             Diagnostics.CacheProblem = _cacheProblem;
             GrpcFlagSourceLog.CacheIgnored(_log, _cacheProblem);
+        }
+    }
+
+    /// <summary>Compiles the cache file's operating modes; a problem with them is logged and the flags serve without them.</summary>
+    private void LoadCachedModes(DiskSnapshotCacheLoad load)
+    {
+        if (load.ModesProblem is { } problem)
+        {
+            GrpcFlagSourceLog.CacheIgnored(_log, problem);
+            return;
+        }
+
+        if (load.Modes is not { } modes)
+        {
+            return;
+        }
+
+        try
+        {
+            ModeTable table = ModeCompiler.Compile(modes.Json.Span, modes.Version);
+            lock (_gate)
+            {
+                _cachedModes = table;
+                _modeState = modes;
+            }
+        }
+        catch (FlagValidationException e)
+        {
+            GrpcFlagSourceLog.CacheIgnored(_log, $"disk cache '{_cache!.FilePath}': its operating modes (version {modes.Version}) are not valid ({e.Message}); its flags are served without them");
+        }
+    }
+
+    /// <summary>
+    /// Applies operating modes from the server (Welcome or a mode message) and, when they changed, hands the snapshot
+    /// held to the cache writer so that the file carries them (not before a batch from the server was applied: that
+    /// batch's write carries them).
+    /// </summary>
+    private void ApplyModes(FlagSnapshotSink sink, ModeState state, bool atWelcome)
+    {
+        lock (_gate)
+        {
+            _modesFromServer = true;
+        }
+
+        if (!ModeReceiver.Apply(sink, state, atWelcome, _log))
+        {
+            return;
+        }
+
+        FlagSnapshot? held;
+        lock (_gate)
+        {
+            _modeState = state;
+            held = _servedFromServer ? _held : null;
+        }
+
+        if (held is not null)
+        {
+            WriteCache(held);
         }
     }
 
@@ -111,6 +185,12 @@ public sealed partial class GrpcFlagSource
             // Status first: the client treats a publish while Starting as Ready, and a cache is not Ready.
             SetStatus(sink, status, reason, force: true);
             _servingCache = true;
+            if (_cachedModes is { } modes && !_modesFromServer)
+            {
+                // Before the flags and the start's end: whoever reads the cached flags reads the cached modes too.
+                sink.PublishModes(modes);
+            }
+
             sink.Publish(_cachedSnapshot);
             Diagnostics.ServedCache = true;
             GrpcFlagSourceLog.ServingCache(_log, _cachedHeader.Revision, _cache!.FilePath, why);
@@ -148,12 +228,18 @@ public sealed partial class GrpcFlagSource
         }
     }
 
-    /// <summary>Writes a snapshot to the disk cache; a failure is logged and the old file stays.</summary>
+    /// <summary>Writes a snapshot and the modes held now to the disk cache; a failure is logged and the old file stays.</summary>
     private void WriteCacheNow(FlagSnapshot snapshot)
     {
+        ModeState? modes;
+        lock (_gate)
+        {
+            modes = _modeState;
+        }
+
         try
         {
-            _cache!.Write(snapshot.ToFile(), snapshot.Revision, snapshot.ContentHash);
+            _cache!.Write(snapshot.ToFile(), snapshot.Revision, snapshot.ContentHash, modes);
             Diagnostics.CacheWrites++;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

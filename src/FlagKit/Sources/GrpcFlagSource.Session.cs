@@ -56,13 +56,13 @@ public sealed partial class GrpcFlagSource
                         NoteServerRevision(welcome.ServerRevision);
                         if (welcome.Mode is { } welcomeModes)
                         {
-                            Modes.ModeReceiver.Apply(sink, welcomeModes, atWelcome: true, _log);
+                            ApplyModes(sink, welcomeModes, atWelcome: true);
                         }
 
                         break;
                     case SyncResponse.KindOneofCase.Mode:
                         // Not part of any batch: applied on arrival, even between the messages of a batch.
-                        Modes.ModeReceiver.Apply(sink, message.Mode, atWelcome: false, _log);
+                        ApplyModes(sink, message.Mode, atWelcome: false);
                         break;
                     case SyncResponse.KindOneofCase.Snapshot:
                         violation = welcome is null ? "a Snapshot arrived before Welcome" : batch.Add(message.Snapshot);

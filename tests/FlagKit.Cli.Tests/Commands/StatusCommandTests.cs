@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using FlagKit.Cli.Tests.Infrastructure;
 
 namespace FlagKit.Cli.Tests.Commands;
@@ -32,6 +34,52 @@ public sealed class StatusCommandTests
         Assert.That(instances.Select(i => i.GetProperty("sentRevision").GetInt64()), Has.All.EqualTo(revision), "the server sent each the revision it acked");
         Assert.That(instances.Where(i => i.GetProperty("sentAt").GetDateTimeOffset() > i.GetProperty("ackedAt").GetDateTimeOffset()), Is.Empty, "sent before acked");
         Assert.That(human.Stdout, Does.Contain("2 SDK instances connected, 2 up to date").And.Match(@"INSTANCE\s+APP\s+SDK\s+REVISION\s+LAG\s+SENT\s+ACKED"));
+    }
+
+    [Test]
+    public async Task Status_NoFreezes_SaysNoneInForceAndNoneAhead()
+    {
+        var env = await TestEnvironment.CreateAsync();
+
+        var json = await env.RunAsync("status", "--json");
+        var human = await env.RunAsync("status");
+
+        Assert.That(json.ExitCode, Is.EqualTo(0), json.ToString);
+        var freezes = json.Json().GetProperty("freezes");
+        Assert.That((freezes.GetProperty("current").ValueKind, freezes.GetProperty("next").ValueKind), Is.EqualTo((JsonValueKind.Null, JsonValueKind.Null)));
+        Assert.That(human.Stdout, Does.Contain("freeze: none in force; next: none ahead"));
+    }
+
+    [Test]
+    public async Task Status_FreezeInForceAndWeeklyAndOneOffAhead_ShowsTheOneInForceAndTheNextToStart()
+    {
+        var env = await TestEnvironment.CreateAsync();
+        var now = DateTimeOffset.UtcNow;
+        // A weekly window starting in 2-4 days (never in force today), a one-off 30 days ahead, one in force now.
+        var day = now.AddDays(3).DayOfWeek.ToString()[..3].ToLowerInvariant();
+        await env.RunAsync("freeze", "add", "euro-final", "--days", day, "--from", "18:00", "--to", "23:00", "--tz", "Europe/Rome");
+        await env.RunAsync("freeze", "add", "black-friday", "--start", Iso(now.AddDays(30)), "--end", Iso(now.AddDays(31)));
+        await env.RunAsync("freeze", "add", "launch", "--start", Iso(now.AddMinutes(-1)), "--end", Iso(now.AddHours(1)));
+        var list = (await env.RunAsync("freeze", "list", "--json")).Json().GetProperty("freezes").EnumerateArray().ToList();
+        var weekly = list.Single(f => f.GetProperty("name").GetString() == "euro-final");
+        var launch = list.Single(f => f.GetProperty("name").GetString() == "launch");
+
+        var json = await env.RunAsync("status", "--json");
+        var human = await env.RunAsync("status");
+
+        Assert.That(json.ExitCode, Is.EqualTo(0), json.ToString);
+        var freezes = json.Json().GetProperty("freezes");
+        var current = freezes.GetProperty("current");
+        var next = freezes.GetProperty("next");
+        Assert.That(current.GetProperty("name").GetString(), Is.EqualTo("launch"));
+        Assert.That(current.GetProperty("start").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(current.GetProperty("end").GetDateTimeOffset(), Is.EqualTo(launch.GetProperty("currentEnd").GetDateTimeOffset()));
+        Assert.That(next.GetProperty("name").GetString(), Is.EqualTo("euro-final"), "the earliest next start of the three windows");
+        Assert.That(next.GetProperty("start").GetDateTimeOffset(), Is.EqualTo(weekly.GetProperty("nextStart").GetDateTimeOffset()));
+        Assert.That(next.GetProperty("end").GetDateTimeOffset(), Is.EqualTo(weekly.GetProperty("nextEnd").GetDateTimeOffset()));
+        Assert.That(human.ExitCode, Is.EqualTo(0), human.ToString);
+        var start = weekly.GetProperty("nextStart").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        Assert.That(human.Stdout, Does.Contain("freeze: FROZEN by 'launch' until ").And.Contain($"next: 'euro-final' in ").And.Contain($": {start} – "));
     }
 
     [Test]
@@ -86,4 +134,6 @@ public sealed class StatusCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
         Assert.That(result.Stdout, Does.Contain("no SDK instance is connected; nothing to wait for."));
     }
+
+    private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using FlagKit.Compilation;
 using FlagKit.Documents;
+using FlagKit.Protocol.V1;
+using Google.Protobuf;
 
 namespace FlagKit.Sources.Caching;
 
@@ -13,8 +15,12 @@ namespace FlagKit.Sources.Caching;
 /// <remarks>
 /// <para>
 /// File layout: one line of JSON header (<see cref="DiskSnapshotCacheHeader"/>: format, schema, revision, content
-/// hash, payload length and SHA-256), a newline, then the payload: the snapshot's documents as a flags file
-/// (the same JSON ops write), so the file can be read and diffed by a person.
+/// hash, payload length and SHA-256, and the operating modes with their own SHA-256), a newline, then the payload: the
+/// snapshot's documents as a flags file (the same JSON ops write), so the file can be read and diffed by a person.
+/// </para>
+/// <para>
+/// The modes are optional and judged apart from the flags: a file without them (written before modes were cached)
+/// loads its flags with no modes; a file whose modes are damaged loads its flags and reports the modes' problem.
 /// </para>
 /// <para>
 /// Writes are atomic: the bytes go to a temporary file in the same directory, flushed to disk, then renamed over
@@ -75,9 +81,10 @@ internal sealed class DiskSnapshotCache
     /// <param name="file">The snapshot's documents.</param>
     /// <param name="revision">The revision they are complete at.</param>
     /// <param name="contentHash">The snapshot's content hash (informative).</param>
+    /// <param name="modes">The environment's operating modes as the server sent them; none when <see langword="null"/>.</param>
     /// <exception cref="IOException">The directory cannot be created or written; the previous cache file is intact.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to write; the previous cache file is intact.</exception>
-    public void Write(FlagFile file, long revision, string contentHash)
+    public void Write(FlagFile file, long revision, string contentHash, ModeState? modes = null)
     {
         byte[] payload = FlagJson.SerializeFile(file);
         var header = new DiskSnapshotCacheHeader
@@ -92,6 +99,7 @@ internal sealed class DiskSnapshotCache
             WrittenAt = _time.GetUtcNow(),
             PayloadLength = payload.Length,
             PayloadSha256 = Convert.ToHexStringLower(SHA256.HashData(payload)),
+            Modes = modes is null ? null : CachedModes(modes),
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, DiskSnapshotCacheJsonContext.Default.DiskSnapshotCacheHeader);
 
@@ -203,9 +211,33 @@ internal sealed class DiskSnapshotCache
             return Bad($"its payload is not a valid flags file ({e.Message})");
         }
 
-        return DiskSnapshotCacheLoad.Loaded(file, header);
+        var (modes, modesProblem) = ParseModes(header.Modes);
+        return DiskSnapshotCacheLoad.Loaded(file, header, modes, modesProblem);
 
         DiskSnapshotCacheLoad Bad(string why) => DiskSnapshotCacheLoad.Unusable($"disk cache '{FilePath}' ignored: {why}");
+    }
+
+    private static DiskSnapshotCacheModes CachedModes(ModeState modes)
+    {
+        string json = modes.Json.ToStringUtf8();
+        return new DiskSnapshotCacheModes { Version = modes.Version, Json = json, Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json))) };
+    }
+
+    /// <summary>The cached modes when whole; else why not (the flags load either way).</summary>
+    private (ModeState? Modes, string? Problem) ParseModes(DiskSnapshotCacheModes? cached)
+    {
+        if (cached is null)
+        {
+            return (null, null);
+        }
+
+        byte[] json = Encoding.UTF8.GetBytes(cached.Json);
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(json)), cached.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, $"disk cache '{FilePath}': its operating modes (version {cached.Version}) do not match the SHA-256 in its header (corrupt); its flags are served without them");
+        }
+
+        return (new ModeState { Version = cached.Version, Json = ByteString.CopyFrom(json) }, null);
     }
 
     private static void TryDelete(string path)
@@ -226,12 +258,15 @@ internal sealed class DiskSnapshotCache
 /// <param name="Header">The header, when usable.</param>
 /// <param name="Problem">Why there is nothing to serve (null when usable).</param>
 /// <param name="IsCorrupt">True when a file exists but cannot be used (as opposed to no file at all).</param>
-internal sealed record DiskSnapshotCacheLoad(FlagFile? File, DiskSnapshotCacheHeader? Header, string? Problem, bool IsCorrupt)
+/// <param name="Modes">The cached operating modes, when the file has whole ones.</param>
+/// <param name="ModesProblem">Why the file's modes are not used although its flags are (null: none, or usable).</param>
+internal sealed record DiskSnapshotCacheLoad(FlagFile? File, DiskSnapshotCacheHeader? Header, string? Problem, bool IsCorrupt, ModeState? Modes = null, string? ModesProblem = null)
 {
     /// <summary>True when <see cref="File"/> and <see cref="Header"/> can be served.</summary>
     public bool IsUsable => File is not null && Header is not null;
 
-    internal static DiskSnapshotCacheLoad Loaded(FlagFile file, DiskSnapshotCacheHeader header) => new(file, header, null, false);
+    internal static DiskSnapshotCacheLoad Loaded(FlagFile file, DiskSnapshotCacheHeader header, ModeState? modes = null, string? modesProblem = null) =>
+        new(file, header, null, false, modes, modesProblem);
 
     internal static DiskSnapshotCacheLoad Missing(string problem) => new(null, null, problem, false);
 

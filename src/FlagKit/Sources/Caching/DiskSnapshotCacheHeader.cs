@@ -3,8 +3,14 @@ using System.Text.Json.Serialization;
 namespace FlagKit.Sources.Caching;
 
 /// <summary>
-/// The first line of a snapshot cache file: what the payload (a flags file, JSON) is, and how to know it is whole.
+/// The first line of a snapshot cache file: what the payload (a flags file, JSON) is, and how to know it is whole, and
+/// the operating modes (<see cref="Modes"/>).
 /// </summary>
+/// <remarks>
+/// Members are only ever added, and an added member is optional: readers skip members they do not know (System.Text.Json's
+/// default), so an older SDK still loads the flags of a newer file, and a newer SDK loads an older file.
+/// <see cref="CurrentFormatVersion"/> rises only for a change an older reader would misread.
+/// </remarks>
 internal sealed class DiskSnapshotCacheHeader
 {
     /// <summary>The value of <see cref="Format"/> in every FlagKit cache file.</summary>
@@ -42,6 +48,13 @@ internal sealed class DiskSnapshotCacheHeader
 
     /// <summary>Hex SHA-256 of the payload bytes: catches truncation and corruption.</summary>
     public string PayloadSha256 { get; set; } = "";
+
+    /// <summary>
+    /// The environment's operating modes when the file was written; null when none were known (or the file predates
+    /// cached modes). An added, optional member: the format version stays 1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DiskSnapshotCacheModes? Modes { get; set; }
 }
 
 /// <summary>Source-generated JSON metadata for <see cref="DiskSnapshotCacheHeader"/> (AOT-safe).</summary>

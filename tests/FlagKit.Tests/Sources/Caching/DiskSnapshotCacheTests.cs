@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FlagKit.Documents;
+using FlagKit.Protocol.V1;
 using FlagKit.Sources.Caching;
+using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FlagKit.Tests.Sources.Caching;
@@ -136,6 +139,71 @@ public sealed class DiskSnapshotCacheTests
 
         Assert.That(json.RootElement.GetProperty("schema").GetInt32(), Is.EqualTo(FlagFile.CurrentSchema));
         Assert.That(json.RootElement.GetProperty("flags")[0].GetProperty("key").GetString(), Is.EqualTo("a"));
+    }
+
+    private const string ModesJson = """{"schema":1,"switches":[{"id":"s1","mode":"read-only","until":"2026-12-01T18:00:00Z"}],"windows":[{"id":"mw-2","mode":"maintenance","start":"2026-12-02T02:00:00Z","end":"2026-12-02T03:00:00Z","message":"db upgrade"}]}""";
+
+    [Test]
+    public void Load_AfterWriteWithModes_ReturnsTheModesAsTheServerSentThem()
+    {
+        DiskSnapshotCache cache = CacheIn(_directory);
+
+        cache.Write(File("a"), 7, "h", new ModeState { Version = 3, Json = ByteString.CopyFromUtf8(ModesJson) });
+        DiskSnapshotCacheLoad load = cache.Load();
+
+        Assert.That(load.IsUsable, Is.True, load.Problem);
+        Assert.That(load.ModesProblem, Is.Null);
+        Assert.That(load.Modes!.Version, Is.EqualTo(3));
+        Assert.That(load.Modes.Json.ToStringUtf8(), Is.EqualTo(ModesJson));
+        Assert.That(load.Header!.FormatVersion, Is.EqualTo(1), "an added, optional member: older SDKs still read the flags");
+    }
+
+    [Test]
+    public void Write_WithoutModes_HeaderHasNoModesMember()
+    {
+        DiskSnapshotCache cache = CacheIn(_directory);
+
+        cache.Write(File("a"), 7, "h");
+        string text = System.IO.File.ReadAllText(cache.FilePath);
+        using JsonDocument header = JsonDocument.Parse(text[..text.IndexOf('\n')]);
+
+        Assert.That(header.RootElement.TryGetProperty("modes", out _), Is.False, "the file looks exactly as before modes were cached");
+        Assert.That(cache.Load().Modes, Is.Null);
+    }
+
+    [Test]
+    public void Load_FileWrittenBeforeModesWereCached_LoadsItsFlagsWithNoModes()
+    {
+        DiskSnapshotCache cache = CacheIn(_directory);
+        // The layout of the SDK before modes were cached: no "modes" member in the header.
+        byte[] payload = Encoding.UTF8.GetBytes("""{"schema":1,"flags":[{"key":"wallet","kind":"bool","on":true,"variants":{"on":true,"off":false},"offVariant":"off","defaultRule":{"variant":"on"}}],"segments":[]}""");
+        string header = $$"""{"format":"flagkit-snapshot-cache","formatVersion":1,"schema":1,"revision":12,"contentHash":"c0ffee","environment":"production","server":"http://127.0.0.1:5000/","writtenAt":"2026-11-27T10:00:00+00:00","payloadLength":{{payload.Length}},"payloadSha256":"{{Convert.ToHexStringLower(SHA256.HashData(payload))}}"}""";
+        Directory.CreateDirectory(_directory);
+        System.IO.File.WriteAllBytes(cache.FilePath, [.. Encoding.UTF8.GetBytes(header), (byte)'\n', .. payload]);
+
+        DiskSnapshotCacheLoad load = cache.Load();
+
+        Assert.That(load.IsUsable, Is.True, load.Problem);
+        Assert.That(load.Header!.Revision, Is.EqualTo(12));
+        Assert.That(load.File!.Flags.Select(f => f.Key), Is.EqualTo(new[] { "wallet" }));
+        Assert.That((load.Modes, load.ModesProblem), Is.EqualTo(((ModeState?)null, (string?)null)));
+    }
+
+    [Test]
+    public void Load_ModesDamaged_LoadsTheFlagsAndNamesTheModesProblem()
+    {
+        DiskSnapshotCache cache = CacheIn(_directory);
+        cache.Write(File("a", "b"), 9, "h", new ModeState { Version = 4, Json = ByteString.CopyFromUtf8(ModesJson) });
+        string text = System.IO.File.ReadAllText(cache.FilePath);
+        Assert.That(text, Does.Contain("db upgrade"));
+        System.IO.File.WriteAllText(cache.FilePath, text.Replace("db upgrade", "db upgrado", StringComparison.Ordinal));
+
+        DiskSnapshotCacheLoad load = cache.Load();
+
+        Assert.That(load.IsUsable, Is.True, load.Problem);
+        Assert.That(load.File!.Flags, Has.Count.EqualTo(2));
+        Assert.That(load.Modes, Is.Null);
+        Assert.That(load.ModesProblem, Does.Contain("operating modes (version 4) do not match the SHA-256").And.Contain(cache.FilePath));
     }
 
     private static DiskSnapshotCache CacheIn(string directory, TimeProvider? time = null) =>
