@@ -37,7 +37,8 @@ public sealed class FleetInstancesTests
     [Test]
     public async Task ListInstances_ReplicaStopsOrDies_ItsSdksDropOut()
     {
-        await using var pair = await ReplicaPair.StartAsync(poll: TimeSpan.FromMilliseconds(300));
+        // Rows expire after three polls (6 s): long enough for a busy machine to list the dead row before it expires.
+        await using var pair = await ReplicaPair.StartAsync(poll: TimeSpan.FromSeconds(2));
         await using var onA = await ReplicaTests.StartSdkAsync(pair.A.Address);
         await using var onB = await ReplicaTests.StartSdkAsync(pair.B.Address);
         await SyncWait.UntilAsync(() => Count(pair.A) == 2, "A lists both SDKs");
