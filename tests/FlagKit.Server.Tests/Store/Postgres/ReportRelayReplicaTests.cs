@@ -1,6 +1,9 @@
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Releases;
 using FlagKit.Server.Replication;
+using FlagKit.Server.Store;
+using FlagKit.Server.Tests.Releases;
+using Microsoft.Extensions.DependencyInjection;
 using FlagKit.Server.Tests.Sync;
 using FlagKit.Sources;
 using Microsoft.Extensions.Time.Testing;
@@ -84,6 +87,36 @@ public sealed class ReportRelayReplicaTests
         Assert.That(replicas.Where(r => r != judge).Select(r => r.GetService<ReleaseReportRelay>().Relayed), Is.All.GreaterThan(0), "the others relayed their SDKs' reports");
         Assert.That(replicas.Where(r => r != judge).Select(r => r.GetService<ReleaseReportRelay>().Taken), Is.All.Zero, "only the judge takes");
         Assert.That(replicas.Sum(r => r.GetService<ReleaseReportRelay>().Dropped), Is.Zero);
+    }
+
+    [Test]
+    public async Task Evaluation_ReportsOnlyOnTheOtherReplica_TheReleaseCountsThemOnce()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        var interval = TimeSpan.FromSeconds(10);
+        var settings = ReplicaPair.Settings(PostgresSetUp.Cluster.CreateDatabase("relay_judge"), TimeSpan.FromMinutes(5));
+        var a = await TestFlagServer.StartAsync(settings, configure: builder => builder.Services.AddSingleton<TimeProvider>(time));
+        _disposables.Add(a);
+        await SyncWait.UntilAsync(() => a.GetService<ReleaseRunner>().IsDriving, "A, alone, takes the lease");
+        await a.Admin.PutDocumentAsync(Docs.Put(Docs.SplitFlag(Flag, 0)));
+        var start = new ReleaseStartRequest { Environment = Env, Flag = Flag, Treatment = "on", Control = "off", HoldMs = 60_000, IntervalMs = (long)interval.TotalMilliseconds };
+        start.Steps.AddRange([1, 100]);
+        var release = await a.Admin.StartReleaseAsync(start);
+        var b = await TestFlagServer.StartAsync(settings, configure: builder => builder.Services.AddSingleton<TimeProvider>(time));
+        _disposables.Insert(0, b);
+        var workload = new ReleaseWorkload(b, Flag, "on", "off", seed: 41);
+
+        // Every SDK is on B, which does not judge: before the relay, the release saw none of them.
+        workload.PostInterval();
+        await SyncWait.UntilAsync(() => b.GetService<ReleaseReportRelay>().Waiting == 0, "B sends its reports to the store");
+        time.Advance(interval);
+        var now = time.GetUtcNow();
+        var store = a.GetService<IReleaseStore>();
+        await SyncWait.UntilAsync(() => store.GetRelease(release.Id)!.UpdatedAt >= now, "A's evaluation");
+
+        var info = await a.Admin.GetReleaseAsync(new ReleaseGetRequest { Environment = Env, Id = release.Id });
+        Assert.That(info.TreatmentFigures.Requests + info.ControlFigures.Requests, Is.EqualTo(workload.RequestsPerInterval), info.Summary);
+        Assert.That(b.GetService<ReleaseReportRelay>().Relayed, Is.EqualTo(2 * workload.Instances), "one report per instance and variant");
     }
 
     private async Task<(FlagClient Client, GrpcFlagSource Source, FakeTimeProvider Time)> ConnectAsync(TestFlagServer server)
