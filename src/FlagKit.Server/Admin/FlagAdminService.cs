@@ -260,7 +260,8 @@ internal sealed partial class FlagAdminService : FlagAdmin.FlagAdminBase
             response.EnvironmentRevision = _catalog.Get(request.Environment).Revision;
         }
 
-        response.Instances.AddRange(_instances.List(request.Environment));
+        var instances = _instances.List(request.Environment);
+        response.Instances.AddRange(context.GetHttpContext().RequestServices.GetService<Replication.FleetInstances>() is { } fleet ? fleet.Merge(instances, request.Environment) : instances);
         return Task.FromResult(response);
     }
 

@@ -189,6 +189,43 @@ internal sealed class ModeCatalog : IHostedService
         _hubs.GetOrAdd(env.Name).PublishMode(State(commit.Next));
     }
 
+    /// <summary>
+    /// Several replicas: loads an environment's modes from the store and, when they are newer than the ones held here
+    /// (another replica committed a change), makes them current and sends them to this replica's SDKs. Waits for the
+    /// environment's mode gate, so it never interleaves with a mode write here.
+    /// </summary>
+    /// <param name="environment">The environment row.</param>
+    /// <param name="cancellationToken">Stops waiting for the gate.</param>
+    /// <returns>The version loaded, or null when the ones held here were current.</returns>
+    public async Task<long?> CatchUpAsync(EnvironmentRecord environment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var slot = _slots.GetOrAdd(environment.Name, _ => new ModeSlot());
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_store.LoadModes(environment.Id) is { } stored && stored.Version > (slot.Record?.Version ?? 0))
+            {
+                slot.Record = stored;
+                slot.Loaded = true;
+            }
+
+            // Also when a refused write here loaded them already (Commit) without handing them to the hub.
+            var hub = _hubs.GetOrAdd(environment.Name);
+            if (slot.Record is not { } record || record.Version <= hub.Mode.Version)
+            {
+                return null;
+            }
+
+            hub.PublishMode(State(record));
+            return record.Version;
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
     private static ModeState State(ModeRecord record) => new() { Version = record.Version, Json = ByteString.CopyFrom(record.Json) };
 
     private EnvironmentRecord FindEnvironment(string name)

@@ -17,6 +17,7 @@ internal sealed class ReleaseReportInbox
 {
     private readonly ConcurrentDictionary<(string Environment, string Flag), Box> _boxes = new();
     private long _dropped;
+    private volatile Replication.IReleaseReportRelay? _relay;
 
     /// <summary>Creates an inbox.</summary>
     /// <param name="capacityPerFlag">Pending reports kept per watched flag before new ones are dropped (≥ 1).</param>
@@ -46,15 +47,28 @@ internal sealed class ReleaseReportInbox
     /// <param name="environment">The environment.</param>
     /// <param name="flag">The flag key.</param>
     /// <returns>True while watched.</returns>
-    public bool IsWatched(string environment, string flag) => _boxes.ContainsKey((environment, flag));
+    public bool IsWatched(string environment, string flag) => _boxes.ContainsKey((environment, flag)) || _relay?.Watches(environment, flag) == true;
+
+    /// <summary>
+    /// Several replicas: from now on a report of a flag watched here or by a release running on another replica goes to
+    /// <paramref name="relay"/> (the store) instead of this inbox's box, and <see cref="Take"/> adds the flag's reports
+    /// the relay takes (from every replica, on the replica that judges the releases). Call once, at start.
+    /// </summary>
+    /// <param name="relay">The relay.</param>
+    public void RelayThrough(Replication.IReleaseReportRelay relay) => _relay = relay;
 
     /// <summary>Posts one report. Never blocks.</summary>
     /// <param name="environment">The environment the reporting SDK is subscribed to.</param>
     /// <param name="report">The figures.</param>
-    /// <returns>True when kept; false when the flag is not watched or its box is full (then counted in <see cref="Dropped"/>).</returns>
+    /// <returns>True when kept (or relayed); false when the flag is not watched or its box is full (then counted in <see cref="Dropped"/>, or by the relay).</returns>
     public bool Post(string environment, ReleaseReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        if (_relay is { } relay)
+        {
+            return (_boxes.ContainsKey((environment, report.Flag)) || relay.Watches(environment, report.Flag)) && relay.Post(environment, report);
+        }
+
         if (!_boxes.TryGetValue((environment, report.Flag), out var box))
         {
             return false;
@@ -71,7 +85,7 @@ internal sealed class ReleaseReportInbox
         return true;
     }
 
-    /// <summary>Takes every report of a flag that arrived since the last take (empty when none or not watched).</summary>
+    /// <summary>Takes every report of a flag that arrived since the last take (empty when none or not watched), with the ones relayed from other replicas.</summary>
     /// <param name="environment">The environment.</param>
     /// <param name="flag">The flag key.</param>
     /// <returns>The reports, in arrival order.</returns>
@@ -87,6 +101,11 @@ internal sealed class ReleaseReportInbox
         {
             Interlocked.Decrement(ref box.Count);
             taken.Add(report);
+        }
+
+        if (_relay is { } relay)
+        {
+            taken.AddRange(relay.Take(environment, flag));
         }
 
         return taken;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
+using FlagKit.Server.Modes;
 using FlagKit.Server.Store.Postgres;
 using FlagKit.Server.Sync;
 using FlagKit.Server.Writes;
@@ -38,6 +39,8 @@ internal sealed class ReplicaListener : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ReplicaListener> _logger;
     private readonly ConcurrentDictionary<long, long> _dirty = new();
+    private readonly ConcurrentDictionary<long, long> _modesDirty = new();
+    private readonly ModeCatalog _modes;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private volatile bool _fullPending = true;
     private volatile bool _keysPending;
@@ -50,17 +53,19 @@ internal sealed class ReplicaListener : BackgroundService
     /// <param name="catalog">The environments to keep up to date.</param>
     /// <param name="keys">The API keys to keep up to date.</param>
     /// <param name="hubs">Where streams of revoked keys are ended.</param>
+    /// <param name="modes">The operating modes to keep up to date.</param>
     /// <param name="options">Poll interval.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Logger.</param>
     public ReplicaListener(
-        PostgresFlagStore store, EnvironmentCatalog catalog, ApiKeyRegistry keys, HubRegistry hubs, IOptions<FlagServerOptions> options, TimeProvider time,
+        PostgresFlagStore store, EnvironmentCatalog catalog, ApiKeyRegistry keys, HubRegistry hubs, ModeCatalog modes, IOptions<FlagServerOptions> options, TimeProvider time,
         ILogger<ReplicaListener> logger)
     {
         _store = store;
         _catalog = catalog;
         _keys = keys;
         _hubs = hubs;
+        _modes = modes;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -174,6 +179,12 @@ internal sealed class ReplicaListener : BackgroundService
         {
             _keysPending = true;
         }
+        else if (payload.StartsWith(ReplicationChannel.ModesPrefix, StringComparison.Ordinal) && payload.Split(':') is [_, var modeEnv, var modeVersion]
+            && long.TryParse(modeEnv, NumberStyles.None, CultureInfo.InvariantCulture, out var modeEnvironmentId)
+            && long.TryParse(modeVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            _modesDirty.AddOrUpdate(modeEnvironmentId, version, (_, seen) => Math.Max(seen, version));
+        }
         else if (payload.Split(':') is [_, var id, .. var rest] && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var environmentId))
         {
             // The highest revision hinted per environment (0 for a new environment: always read).
@@ -249,6 +260,7 @@ internal sealed class ReplicaListener : BackgroundService
         {
             _fullPending = false;
             _dirty.Clear();
+            _modesDirty.Clear();
             _keysPending = false;
             await FullCatchUpAsync(ct).ConfigureAwait(false);
             return;
@@ -275,9 +287,33 @@ internal sealed class ReplicaListener : BackgroundService
                 await _catalog.CatchUpAsync(name, ct).ConfigureAwait(false);
             }
         }
+
+        foreach (var environmentId in _modesDirty.Keys)
+        {
+            _modesDirty.TryRemove(environmentId, out _);
+            if (_catalog.NameOf(environmentId) is not { } name)
+            {
+                LearnEnvironments();
+                name = _catalog.NameOf(environmentId);
+            }
+
+            if (name is not null)
+            {
+                await CatchUpModesAsync(_catalog.Get(name).Record, ct).ConfigureAwait(false);
+            }
+        }
     }
 
-    /// <summary>Every environment and the keys: after a (re)connect, when a hint was not understood, and every poll.</summary>
+    /// <summary>Loads an environment's modes when another replica changed them (a hint at or below the version held is a no-op read).</summary>
+    private async Task CatchUpModesAsync(FlagKit.Server.Store.EnvironmentRecord environment, CancellationToken ct)
+    {
+        if (await _modes.CatchUpAsync(environment, ct).ConfigureAwait(false) is { } version)
+        {
+            ReplicationLog.ModesLearnt(_logger, environment.Name, version);
+        }
+    }
+
+    /// <summary>Every environment (its documents and modes) and the keys: after a (re)connect, when a hint was not understood, and every poll.</summary>
     private async Task FullCatchUpAsync(CancellationToken ct)
     {
         LearnEnvironments();
@@ -286,6 +322,11 @@ internal sealed class ReplicaListener : BackgroundService
             if (_catalog.Exists(env.Name) && _catalog.Get(env.Name).Revision < env.Revision)
             {
                 await _catalog.CatchUpAsync(env.Name, ct).ConfigureAwait(false);
+            }
+
+            if (_catalog.Exists(env.Name))
+            {
+                await CatchUpModesAsync(env, ct).ConfigureAwait(false);
             }
         }
 

@@ -27,6 +27,24 @@ internal static partial class ReplicationLog
     /// <summary>Event id of <see cref="EnvironmentsLearnt"/>.</summary>
     public const int EnvironmentsLearntId = 3806;
 
+    /// <summary>Event id of <see cref="ReportRelayFailed"/>.</summary>
+    public const int ReportRelayFailedId = 3807;
+
+    /// <summary>Event id of <see cref="ReportsDropped"/>.</summary>
+    public const int ReportsDroppedId = 3808;
+
+    /// <summary>Event id of <see cref="ReportBatchUnreadable"/>.</summary>
+    public const int ReportBatchUnreadableId = 3809;
+
+    /// <summary>Event id of <see cref="ModesLearnt"/>.</summary>
+    public const int ModesLearntId = 3810;
+
+    /// <summary>Event id of <see cref="ChangeLogSeeded"/>.</summary>
+    public const int ChangeLogSeededId = 3811;
+
+    /// <summary>Event id of <see cref="InstancesUnavailable"/>.</summary>
+    public const int InstancesUnavailableId = 3812;
+
     /// <summary>An environment caught up with commits made on other replicas.</summary>
     [LoggerMessage(CaughtUpId, LogLevel.Debug, "'{Environment}' caught up from revision {From} to {To} ({Documents} documents) with other replicas' commits", EventName = "ReplicaCaughtUp")]
     public static partial void CaughtUp(ILogger logger, string environment, long from, long to, int documents);
@@ -54,4 +72,28 @@ internal static partial class ReplicationLog
     /// <summary>Environments created on another replica were learnt.</summary>
     [LoggerMessage(EnvironmentsLearntId, LogLevel.Information, "{Count} environments created on another replica were loaded", EventName = "ReplicaEnvironmentsLearnt")]
     public static partial void EnvironmentsLearnt(ILogger logger, int count);
+
+    /// <summary>The report relay could not read or write the store; what waits is tried again.</summary>
+    [LoggerMessage(ReportRelayFailedId, LogLevel.Warning, "Release report relay: {Operation} failed ({Problem}); retrying. Reports wait on this replica meanwhile (bounded)", EventName = "ReportRelayFailed")]
+    public static partial void ReportRelayFailed(ILogger logger, string operation, string problem);
+
+    /// <summary>Reports were dropped at a bound.</summary>
+    [LoggerMessage(ReportsDroppedId, LogLevel.Warning, "Release report relay dropped {Count} reports of flag '{Flag}': {Reason}", EventName = "ReportsDropped")]
+    public static partial void ReportsDropped(ILogger logger, int count, string flag, string reason);
+
+    /// <summary>A stored report batch could not be read (written by a newer or broken server); it is not counted.</summary>
+    [LoggerMessage(ReportBatchUnreadableId, LogLevel.Warning, "Release report batch {Id} could not be read and is not counted: {Problem}", EventName = "ReportBatchUnreadable")]
+    public static partial void ReportBatchUnreadable(ILogger logger, Guid id, string problem);
+
+    /// <summary>Operating modes changed on another replica were loaded and sent to this replica's SDKs.</summary>
+    [LoggerMessage(ModesLearntId, LogLevel.Information, "The modes of '{Environment}' changed on another replica: version {Version} loaded", EventName = "ReplicaModesLearnt")]
+    public static partial void ModesLearnt(ILogger logger, string environment, long version);
+
+    /// <summary>An environment's change log was filled from the store at load, so SDKs resuming from a recent revision get a delta.</summary>
+    [LoggerMessage(ChangeLogSeededId, LogLevel.Debug, "'{Environment}' change log filled from the store: resumes from revision {From} to {To} get a delta ({Documents} documents)", EventName = "ChangeLogSeeded")]
+    public static partial void ChangeLogSeeded(ILogger logger, string environment, long from, long to, int documents);
+
+    /// <summary>The fleet's SDK instance lists could not be written or read; ListInstances answers this replica's own meanwhile.</summary>
+    [LoggerMessage(InstancesUnavailableId, LogLevel.Warning, "Fleet SDK instances: {Operation} failed ({Problem}); ListInstances answers with this replica's instances meanwhile", EventName = "FleetInstancesUnavailable")]
+    public static partial void InstancesUnavailable(ILogger logger, string operation, string problem);
 }

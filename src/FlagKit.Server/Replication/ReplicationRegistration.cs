@@ -7,7 +7,7 @@ namespace FlagKit.Server.Replication;
 /// <summary>Registers what replicas on one PostgreSQL database need; nothing for SQLite (one server, no one to learn from).</summary>
 internal static class ReplicationRegistration
 {
-    /// <summary>The <see cref="LeaseRunner"/>; with the postgres store, the <see cref="ReplicaListener"/> as a hosted service.</summary>
+    /// <summary>The <see cref="LeaseRunner"/>; with the postgres store, the <see cref="ReplicaListener"/>, the <see cref="ReleaseReportRelay"/> and <see cref="FleetInstances"/> as hosted services.</summary>
     /// <param name="services">The services.</param>
     /// <param name="options">The validated options.</param>
     /// <returns><paramref name="services"/>.</returns>
@@ -23,6 +23,13 @@ internal static class ReplicationRegistration
             services.AddSingleton(sp => (PostgresFlagStore)sp.GetRequiredService<IFlagStore>());
             services.AddSingleton<ReplicaListener>();
             services.AddHostedService(sp => sp.GetRequiredService<ReplicaListener>());
+            services.AddSingleton(sp => new ReleaseReportRelay(
+                sp.GetRequiredService<IFlagStore>(), sp.GetRequiredService<Writes.EnvironmentCatalog>(), sp.GetRequiredService<Releases.ReleaseReportInbox>(),
+                () => sp.GetRequiredService<Releases.ReleaseRunner>().IsDriving, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FlagServerOptions>>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReleaseReportRelay>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<ReleaseReportRelay>());
+            services.AddSingleton<FleetInstances>();
+            services.AddHostedService(sp => sp.GetRequiredService<FleetInstances>());
         }
 
         return services;

@@ -5,7 +5,7 @@ namespace FlagKit.Server.Store;
 /// or <see cref="Postgres.PostgresFlagStore"/> (PostgreSQL, for several replicas). Both pass one contract test suite.
 /// </summary>
 /// <remarks>Thread safety: all members are safe to call concurrently.</remarks>
-internal interface IFlagStore : IDocumentStore, IHistoryStore, IIdempotencyStore, IApiKeyStore, IChangeFeedStore, ILeaseStore, IReleaseStore, IScheduleStore, IFreezeStore, IModeStore, IDisposable
+internal interface IFlagStore : IDocumentStore, IHistoryStore, IIdempotencyStore, IApiKeyStore, IChangeFeedStore, ILeaseStore, IReleaseStore, IScheduleStore, IFreezeStore, IModeStore, IReportRelayStore, IInstanceSummaryStore, IDisposable
 {
     /// <summary>Where the data lives, for logs and errors (a file path, or a host and database; never a password).</summary>
     string Location { get; }

@@ -172,5 +172,21 @@ internal static class StoreMigrations
             CREATE TRIGGER IF NOT EXISTS mode_history_no_delete BEFORE DELETE ON mode_history
                 BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
             """),
+        (8, "replicas: batches of SDK release reports on their way to the replica that judges the releases; each replica's connected SDK instances", """
+            CREATE TABLE IF NOT EXISTS release_report_batches (
+                id TEXT PRIMARY KEY,
+                environment_id INTEGER NOT NULL REFERENCES environments(id),
+                flag TEXT NOT NULL,
+                reports INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                taken_at INTEGER);
+            CREATE INDEX IF NOT EXISTS release_report_batches_waiting ON release_report_batches (environment_id, flag, created_at) WHERE taken_at IS NULL;
+            CREATE INDEX IF NOT EXISTS release_report_batches_created ON release_report_batches (created_at);
+            CREATE TABLE IF NOT EXISTS replica_instances (
+                replica TEXT PRIMARY KEY,
+                instances BLOB NOT NULL,
+                updated_at INTEGER NOT NULL);
+            """),
     ];
 }

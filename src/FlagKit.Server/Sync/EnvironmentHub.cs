@@ -162,6 +162,42 @@ internal sealed class EnvironmentHub
         }
     }
 
+    /// <summary>
+    /// Fills the empty change log of a hub just loaded from the store with the changes that led to its revision, so that
+    /// an SDK resuming from a recent revision after a restart gets a delta, not a snapshot. Nothing is sent. Ignored
+    /// unless the log is empty and the changes are contiguous and end at the hub's revision.
+    /// </summary>
+    /// <param name="changes">The changes, oldest first (each one's <see cref="RevisionChange.FromRevision"/> the previous one's revision).</param>
+    /// <returns>True when the log was filled.</returns>
+    public bool SeedLog(IReadOnlyList<RevisionChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_lock)
+        {
+            if (_log.Count != 0 || changes.Count == 0 || changes[^1].Revision != _revision
+                || changes.Skip(1).Zip(changes, (next, previous) => next.FromRevision != previous.Revision).Any(gap => gap))
+            {
+                return false;
+            }
+
+            foreach (var change in changes)
+            {
+                _log.AddLast(change);
+                _logBytes += change.Bytes;
+            }
+
+            while (_log.Count > _logCapacity || (_logBytes > _logByteBudget && _log.Count > 1))
+            {
+                _logBytes -= _log.First!.Value.Bytes;
+                _log.RemoveFirst();
+            }
+
+            _resumeDeltas.Clear();
+            _resumeDeltaBytes = 0;
+            return true;
+        }
+    }
+
     /// <summary>Applies a committed revision (or a replica's catch-up over several) and sends it to every subscriber (never waits on one).</summary>
     /// <param name="change">The change; it must start at the hub's revision.</param>
     /// <exception cref="InvalidOperationException">The change is not the next revision.</exception>

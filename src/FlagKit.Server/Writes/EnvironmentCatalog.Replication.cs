@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FlagKit.Compilation;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
+using FlagKit.Server.Configuration;
 using FlagKit.Server.Diagnostics;
 using FlagKit.Server.Replication;
 using FlagKit.Server.Store;
@@ -57,6 +58,60 @@ internal sealed partial class EnvironmentCatalog
     /// <param name="environmentId">The row id.</param>
     /// <returns>The name, or null.</returns>
     public string? NameOf(long environmentId) => _states.Values.FirstOrDefault(s => s.Record.Id == environmentId)?.Name;
+
+    /// <summary>
+    /// A freshly loaded environment (server start, or one another replica created): fills its hub's change log from
+    /// the documents' revisions, so that an SDK resuming from any of the last <see cref="FlagServerOptions.ChangeLogCapacity"/>
+    /// revisions (it moved here from another replica, or this server restarted) gets a delta, not a snapshot. One entry
+    /// per revision that is some document's latest: an SDK at revision s gets exactly the documents changed after s, in
+    /// their current state. Costs no store read (the documents were just loaded) and no copy (the entries share them).
+    /// </summary>
+    private void SeedChangeLog(EnvironmentState state)
+    {
+        var to = state.Revision;
+        if (to <= 0)
+        {
+            return;
+        }
+
+        var floor = Math.Max(0, to - _options.ChangeLogCapacity);
+        var groups = state.Flags.Values.Concat(state.Segments.Values)
+            .Where(e => e.Stored.Revision > floor && e.Stored.Revision <= to)
+            .GroupBy(e => e.Stored.Revision)
+            .OrderBy(g => g.Key)
+            .ToList();
+        var changes = new List<RevisionChange>(Math.Max(1, groups.Count));
+        var from = floor;
+        for (var i = 0; i < groups.Count; i++)
+        {
+            // The last entry ends at the environment's revision even when that revision's documents changed again later.
+            var revision = i == groups.Count - 1 ? to : groups[i].Key;
+            changes.Add(SeedEntry(groups[i].ToList(), from, revision, i == groups.Count - 1 ? state.ContentHash : ""));
+            from = revision;
+        }
+
+        if (changes.Count == 0)
+        {
+            // Nothing changed in the last revisions' range: a resume from any of them gets an empty delta.
+            changes.Add(SeedEntry([], floor, to, state.ContentHash));
+        }
+
+        if (_hubs.GetOrAdd(state.Name).SeedLog(changes))
+        {
+            ReplicationLog.ChangeLogSeeded(_logger, state.Name, floor, to, groups.Sum(g => g.Count()));
+        }
+    }
+
+    private static RevisionChange SeedEntry(List<DocumentEntry> entries, long from, long revision, string contentHash) =>
+        new(
+            revision,
+            contentHash,
+            entries.Where(e => e.IsLive).Select(e => e.Wire).ToList(),
+            entries.Where(e => !e.IsLive).Select(e => new DocumentRef { Kind = e.Stored.Kind, Key = e.Stored.Key }).ToList(),
+            entries.Where(e => e.IsLive && e.Flag is { Killed: true }).Select(e => e.Stored.Key).ToHashSet(StringComparer.Ordinal))
+        {
+            FromRevision = from,
+        };
 
     /// <summary>After a commit refused because another replica took the revision: catch up, or answer Unavailable when the store cannot be read.</summary>
     private void CatchUpAfterConflict(string name)

@@ -100,6 +100,7 @@ internal sealed partial class EnvironmentCatalog
             state = new EnvironmentState(env, hash, flags, segments, snapshot);
             _states[env.Name] = state;
             _hubs.GetOrAdd(env.Name).Reset(env.Revision, hash, state.LiveFlags.Concat(state.LiveSegments).Select(e => e.Wire));
+            SeedChangeLog(state);
             ServerLog.EnvironmentLoaded(
                 _logger, env.Name, env.Revision, state.LiveFlagCount, state.LiveSegments.Count());
         }

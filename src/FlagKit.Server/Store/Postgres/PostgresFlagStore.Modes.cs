@@ -58,6 +58,7 @@ internal sealed partial class PostgresFlagStore
 
         InsertAudit(c, tx, commit.Audit);
         tx.Commit();
+        Notify(c, ReplicationChannel.Modes(commit.EnvironmentId, next.Version));
     }
 
     /// <inheritdoc />

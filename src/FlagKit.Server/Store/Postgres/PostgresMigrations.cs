@@ -173,5 +173,21 @@ internal static class PostgresMigrations
             CREATE TRIGGER mode_history_no_truncate BEFORE TRUNCATE ON mode_history
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
+        (6, "replicas: batches of SDK release reports on their way to the replica that judges the releases; each replica's connected SDK instances", """
+            CREATE TABLE release_report_batches (
+                id uuid PRIMARY KEY,
+                environment_id bigint NOT NULL REFERENCES environments(id),
+                flag text NOT NULL,
+                reports integer NOT NULL CHECK (reports > 0),
+                payload bytea NOT NULL,
+                created_at bigint NOT NULL,
+                taken_at bigint);
+            CREATE INDEX release_report_batches_waiting ON release_report_batches (environment_id, flag, created_at) WHERE taken_at IS NULL;
+            CREATE INDEX release_report_batches_created ON release_report_batches (created_at);
+            CREATE TABLE replica_instances (
+                replica text PRIMARY KEY,
+                instances bytea NOT NULL,
+                updated_at bigint NOT NULL);
+            """),
     ];
 }

@@ -5,7 +5,8 @@ namespace FlagKit.Server.Store.Postgres;
 /// <summary>
 /// The NOTIFY channel replicas hint each other on, and its payloads (a few bytes each; the data is always read from
 /// the tables): <c>r:&lt;environment id&gt;:&lt;revision&gt;</c> after a commit, <c>e:&lt;environment id&gt;</c> after an
-/// environment was created, <c>k</c> after an API key was created or revoked.
+/// environment was created, <c>k</c> after an API key was created or revoked, <c>m:&lt;environment id&gt;:&lt;mode version&gt;</c>
+/// after an environment's operating modes changed.
 /// </summary>
 internal static class ReplicationChannel
 {
@@ -26,6 +27,15 @@ internal static class ReplicationChannel
     /// <param name="environmentId">The environment row.</param>
     /// <returns>The payload.</returns>
     public static string Environment(long environmentId) => string.Create(CultureInfo.InvariantCulture, $"e:{environmentId}");
+
+    /// <summary>The hint of an environment's operating modes changed.</summary>
+    /// <param name="environmentId">The environment row.</param>
+    /// <param name="version">The committed mode version.</param>
+    /// <returns>The payload.</returns>
+    public static string Modes(long environmentId, long version) => string.Create(CultureInfo.InvariantCulture, $"m:{environmentId}:{version}");
+
+    /// <summary>The prefix of <see cref="Modes"/>.</summary>
+    public const string ModesPrefix = "m:";
 
     /// <summary>The hint of an API key created or revoked.</summary>
     public const string Keys = "k";
