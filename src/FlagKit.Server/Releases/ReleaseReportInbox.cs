@@ -111,6 +111,31 @@ internal sealed class ReleaseReportInbox
         return taken;
     }
 
+    /// <summary>
+    /// Drops the reports of a flag that wait in this replica's own box, and only those: what other replicas relayed is
+    /// left for the replica that judges the release (a replica that is not judging discards, and must not take the
+    /// relayed batches from under the one that is).
+    /// </summary>
+    /// <param name="environment">The environment.</param>
+    /// <param name="flag">The flag key.</param>
+    /// <returns>How many reports were dropped.</returns>
+    public int Discard(string environment, string flag)
+    {
+        if (!_boxes.TryGetValue((environment, flag), out var box))
+        {
+            return 0;
+        }
+
+        var dropped = 0;
+        while (box.Queue.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref box.Count);
+            dropped++;
+        }
+
+        return dropped;
+    }
+
     private sealed class Box
     {
         public readonly ConcurrentQueue<ReleaseReport> Queue = new();

@@ -479,8 +479,9 @@ internal sealed class ReleaseRunner : IHostedService, IDisposable
         {
             if (!_leading)
             {
-                // Another replica drives the releases: the reports of this replica's SDKs are not counted (docs/scale-out.md).
-                _inbox.Take(release.Environment, release.Flag);
+                // Another replica drives the releases: this replica's own box is emptied, and the relayed batches
+                // (docs/scale-out.md) are left for the one that judges, even if it took the lease a moment ago.
+                _inbox.Discard(release.Environment, release.Flag);
                 return;
             }
 

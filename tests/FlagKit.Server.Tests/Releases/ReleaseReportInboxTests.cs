@@ -34,6 +34,23 @@ public class ReleaseReportInboxTests
     }
 
     [Test]
+    public void Discard_WatchedFlag_EmptiesOnlyThatBoxAndFreesItsCapacity()
+    {
+        var inbox = new ReleaseReportInbox(capacityPerFlag: 2);
+        inbox.Watch("prod", "checkout");
+        inbox.Watch("prod", "bonus");
+        inbox.Post("prod", Report("checkout", "a"));
+        inbox.Post("prod", Report("checkout", "b"));
+        inbox.Post("prod", Report("bonus", "c"));
+
+        Assert.That(inbox.Discard("prod", "checkout"), Is.EqualTo(2));
+        Assert.That(inbox.Discard("prod", "unwatched"), Is.Zero);
+        Assert.That(inbox.Post("prod", Report("checkout", "d")), Is.True, "the discarded reports no longer hold the box's capacity");
+        Assert.That(inbox.Take("prod", "checkout").Select(r => r.Instance), Is.EqualTo(new[] { "d" }));
+        Assert.That(inbox.Take("prod", "bonus").Select(r => r.Instance), Is.EqualTo(new[] { "c" }));
+    }
+
+    [Test]
     public void Post_FullBox_DropsAndCountsUntilTaken()
     {
         var inbox = new ReleaseReportInbox(capacityPerFlag: 2);
