@@ -172,5 +172,8 @@ internal static class StoreMigrations
             CREATE TRIGGER IF NOT EXISTS mode_history_no_delete BEFORE DELETE ON mode_history
                 BEGIN SELECT RAISE(ABORT, 'mode history rows are immutable'); END;
             """),
+        (8, "history.before_is_previous: a row's before is stored only when it differs from the previous row's after", """
+            ALTER TABLE history ADD COLUMN before_is_previous INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

@@ -173,5 +173,8 @@ internal static class PostgresMigrations
             CREATE TRIGGER mode_history_no_truncate BEFORE TRUNCATE ON mode_history
                 FOR EACH STATEMENT EXECUTE FUNCTION flagkit_refuse_change();
             """),
+        (6, "history.before_is_previous: a row's before is stored only when it differs from the previous row's after", """
+            ALTER TABLE history ADD COLUMN before_is_previous boolean NOT NULL DEFAULT false;
+            """),
     ];
 }
