@@ -66,6 +66,7 @@ internal sealed partial class FlagDatabase
     /// <exception cref="IdempotencyKeyTakenException">Another write stored an answer under the same key first.</exception>
     public void Commit(CommitBatch batch, DateTimeOffset idempotencyCutoff)
     {
+        long written;
         lock (_writeLock)
         {
             using var tx = _writer.BeginTransaction();
@@ -112,31 +113,7 @@ internal sealed partial class FlagDatabase
                 }
             }
 
-            using (var h = Command(_writer, """
-                INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary, operation)
-                VALUES ($e, $r, $s, $k, $key, $a, $au, $c, $t, $b, $af, $sum, $op)
-                """, tx))
-            {
-                var seq = 0;
-                foreach (var row in batch.History)
-                {
-                    h.Parameters.Clear();
-                    h.Parameters.AddWithValue("$e", batch.EnvironmentId);
-                    h.Parameters.AddWithValue("$r", row.Revision);
-                    h.Parameters.AddWithValue("$s", seq++);
-                    h.Parameters.AddWithValue("$k", (int)row.Kind);
-                    h.Parameters.AddWithValue("$key", row.Key);
-                    h.Parameters.AddWithValue("$a", row.Action);
-                    h.Parameters.AddWithValue("$au", row.Author);
-                    h.Parameters.AddWithValue("$c", row.Comment);
-                    h.Parameters.AddWithValue("$t", row.Time.ToUnixTimeMilliseconds());
-                    h.Parameters.Add("$b", SqliteType.Blob).Value = (object?)row.Before ?? DBNull.Value;
-                    h.Parameters.Add("$af", SqliteType.Blob).Value = (object?)row.After ?? DBNull.Value;
-                    h.Parameters.AddWithValue("$sum", row.Summary);
-                    h.Parameters.AddWithValue("$op", row.Operation);
-                    h.ExecuteNonQuery();
-                }
-            }
+            written = batch.Documents.Sum(d => (long)d.Json.Length) + InsertHistory(tx, batch);
 
             InsertAudit(tx, batch.Audit);
 
@@ -156,6 +133,35 @@ internal sealed partial class FlagDatabase
             tx.Commit();
         }
 
-        CheckpointSoon(batch.Documents.Sum(d => (long)d.Json.Length) + batch.History.Sum(h => (long)(h.Before?.Length ?? 0) + (h.After?.Length ?? 0)));
+        CheckpointSoon(written);
+    }
+
+    /// <summary>The write's history rows (each <c>before</c> stored only when it is not the previous row's <c>after</c>); returns the document bytes stored.</summary>
+    private long InsertHistory(SqliteTransaction tx, CommitBatch batch)
+    {
+        using var h = Command(_writer, StoreHistorySql.Insert, tx);
+        var seq = 0;
+        var written = 0L;
+        foreach (var row in batch.History)
+        {
+            h.Parameters.Clear();
+            h.Parameters.AddWithValue("@e", batch.EnvironmentId);
+            h.Parameters.AddWithValue("@r", row.Revision);
+            h.Parameters.AddWithValue("@s", seq++);
+            h.Parameters.AddWithValue("@k", (int)row.Kind);
+            h.Parameters.AddWithValue("@key", row.Key);
+            h.Parameters.AddWithValue("@a", row.Action);
+            h.Parameters.AddWithValue("@au", row.Author);
+            h.Parameters.AddWithValue("@c", row.Comment);
+            h.Parameters.AddWithValue("@t", row.Time.ToUnixTimeMilliseconds());
+            h.Parameters.Add("@b", SqliteType.Blob).Value = (object?)row.Before ?? DBNull.Value;
+            h.Parameters.Add("@af", SqliteType.Blob).Value = (object?)row.After ?? DBNull.Value;
+            h.Parameters.AddWithValue("@sum", row.Summary);
+            h.Parameters.AddWithValue("@op", row.Operation);
+            var beforeLeftOut = Convert.ToBoolean(h.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            written += (row.After?.Length ?? 0) + (beforeLeftOut ? 0 : row.Before?.Length ?? 0);
+        }
+
+        return written;
     }
 }

@@ -15,10 +15,10 @@ internal sealed partial class FlagDatabase
     public IReadOnlyList<HistoryRecord> GetHistory(long environmentId, string? key, int limit, long beforeRevision)
     {
         using var c = OpenReader();
-        using var cmd = Command(c, """
-            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM history
-            WHERE env_id = $e AND ($key IS NULL OR key = $key) AND ($before = 0 OR revision < $before)
-            ORDER BY revision DESC, seq DESC LIMIT $limit
+        using var cmd = Command(c, $"""
+            SELECT {StoreHistorySql.Columns} FROM history h
+            WHERE h.env_id = $e AND ($key IS NULL OR h.key = $key) AND ($before = 0 OR h.revision < $before)
+            ORDER BY h.revision DESC, h.seq DESC LIMIT $limit
             """);
         cmd.Parameters.AddWithValue("$e", environmentId);
         cmd.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
@@ -37,11 +37,11 @@ internal sealed partial class FlagDatabase
     public IReadOnlyList<HistoryRecord> GetStateAt(long environmentId, long revision)
     {
         using var c = OpenReader();
-        using var cmd = Command(c, """
-            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM (
+        using var cmd = Command(c, $"""
+            SELECT {StoreHistorySql.Columns} FROM (
                 SELECT *, ROW_NUMBER() OVER (PARTITION BY kind, key ORDER BY revision DESC, seq DESC) AS n
-                FROM history WHERE env_id = $e AND revision <= $r)
-            WHERE n = 1
+                FROM history WHERE env_id = $e AND revision <= $r) AS h
+            WHERE h.n = 1
             """);
         cmd.Parameters.AddWithValue("$e", environmentId);
         cmd.Parameters.AddWithValue("$r", revision);

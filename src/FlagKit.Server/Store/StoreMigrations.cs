@@ -188,5 +188,8 @@ internal static class StoreMigrations
                 instances BLOB NOT NULL,
                 updated_at INTEGER NOT NULL);
             """),
+        (9, "history.before_is_previous: a row's before is stored only when it differs from the previous row's after", """
+            ALTER TABLE history ADD COLUMN before_is_previous INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

@@ -257,13 +257,15 @@ internal sealed partial class EnvironmentCatalog
             while (true)
             {
                 // On a thread of its own: a long preparation must not hold one of the few pool threads a kill needs.
+                // What follows (the commit, under the gate and the store's writer lock) resumes on a pool thread at
+                // normal priority: run inline on the lowered thread, it made a kill wait for a thread the OS starves.
                 var prepared = await Task.Factory.StartNew(
                     () =>
                     {
                         PreparationThread.Lower();
                         return _preparation.Prepare(command, Get(name), plan, cancellationToken);
                     },
-                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                    cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.RunContinuationsAsynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 if (prepared.Write is not { } write)
                 {
                     return Answer(command, prepared.Answer!);

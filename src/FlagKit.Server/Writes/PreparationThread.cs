@@ -6,15 +6,27 @@ namespace FlagKit.Server.Writes;
 /// Lowers the scheduling priority of the thread that prepares a long write (Linux: nice +10 for that thread only),
 /// so a kill's short request gets the CPU first when both are runnable. Elsewhere, or when refused, nothing changes.
 /// </summary>
+/// <remarks>
+/// The priority cannot be raised again (an unprivileged process may not lower its nice value), so nothing that holds a
+/// gate or the store's writer lock may run on such a thread: a kill would wait for a thread the OS starves.
+/// <see cref="IsCurrent"/> lets code and tests check that.
+/// </remarks>
 internal static class PreparationThread
 {
     private const int PrioProcess = 0;
     private const int Nice = 10;
     private const long SysGettid = 186; // x86-64
 
-    /// <summary>Lowers the calling thread's priority (best effort; a no-op where unsupported).</summary>
+    [ThreadStatic]
+    private static bool t_isPreparationThread;
+
+    /// <summary>Whether the calling thread was made a preparation thread (lowered where the OS allows).</summary>
+    public static bool IsCurrent => t_isPreparationThread;
+
+    /// <summary>Lowers the calling thread's priority (best effort; a no-op where unsupported) and marks it as a preparation thread.</summary>
     public static void Lower()
     {
+        t_isPreparationThread = true;
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             return;

@@ -24,6 +24,7 @@ public sealed class HistoryOperationMigrationTests
             // Make the file what a schema-1 server left: no operation column, one history row.
             Sql(path, $"""
                 ALTER TABLE history DROP COLUMN operation;
+                ALTER TABLE history DROP COLUMN before_is_previous;
                 DROP TRIGGER audit_no_update;
                 DROP TRIGGER audit_no_delete;
                 DELETE FROM schema_migrations WHERE version >= 2;

@@ -27,6 +27,16 @@ internal sealed class SqliteTestStore(string prefix)
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Runs a query on the file, beside the store, and returns its single value.</summary>
+    public object? ScalarRaw(string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={FilePath};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
     /// <summary>Deletes this test's file; the next test gets a new one.</summary>
     public void Delete()
     {

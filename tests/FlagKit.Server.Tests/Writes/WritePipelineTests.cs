@@ -124,6 +124,44 @@ public sealed class WritePipelineTests
     }
 
     [Test]
+    public async Task WriteAsync_LongWrite_PreparedOnALoweredThreadButCommittedOffIt()
+    {
+        // The preparation thread runs at nice +10 and cannot be raised again. The commit (under the environment's gate
+        // and the store's writer lock) used to continue inline on it, so a kill waited for a thread the OS starves.
+        await _server.Admin.PutDocumentAsync(Docs.Put(Docs.BoolFlag("f")));
+        var catalog = _server.GetService<EnvironmentCatalog>();
+        var command = new WriteCommand(Env, null, new CallerIdentity("k", "k", ApiKeyRole.Admin, null, "test"), "Test", "f", new ListEnvironmentsRequest(), Operation: "test");
+        bool? plannedOnPreparationThread = null;
+        var committedOnPreparationThread = new List<bool>();
+        Action<WriteCommand, IReadOnlyList<FlagKit.Server.Store.HistoryRecord>> onCommitted = (written, _) =>
+        {
+            if (written.Action == "Test")
+            {
+                committedOnPreparationThread.Add(PreparationThread.IsCurrent);
+            }
+        };
+        catalog.Committed += onCommitted;
+        try
+        {
+            await catalog.WriteAsync(
+                command,
+                _ =>
+                {
+                    plannedOnPreparationThread = PreparationThread.IsCurrent;
+                    return [DocumentEdit.Archive(DocumentKind.Flag, "f")];
+                },
+                CancellationToken.None);
+        }
+        finally
+        {
+            catalog.Committed -= onCommitted;
+        }
+
+        Assert.That(plannedOnPreparationThread, Is.True, "planned on the lowered preparation thread");
+        Assert.That(committedOnPreparationThread, Is.EqualTo(new[] { false }), "committed on a thread of normal priority");
+    }
+
+    [Test]
     public async Task WriteAsync_CancelledDuringThePlan_NothingCommitted()
     {
         var created = await _server.Admin.PutDocumentAsync(Docs.Put(Docs.BoolFlag("f")));

@@ -154,10 +154,10 @@ internal sealed partial class PostgresFlagStore : IFlagStore
     public IReadOnlyList<HistoryRecord> GetHistory(long environmentId, string? key, int limit, long beforeRevision)
     {
         using var c = _source.OpenConnection();
-        using var cmd = Command(c, """
-            SELECT revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation FROM history
-            WHERE env_id = @e AND (@key::text IS NULL OR key = @key) AND (@before = 0 OR revision < @before)
-            ORDER BY revision DESC, seq DESC LIMIT @limit
+        using var cmd = Command(c, $"""
+            SELECT {StoreHistorySql.Columns} FROM history h
+            WHERE h.env_id = @e AND (@key::text IS NULL OR h.key = @key) AND (@before = 0 OR h.revision < @before)
+            ORDER BY h.revision DESC, h.seq DESC LIMIT @limit
             """);
         cmd.Parameters.AddWithValue("e", environmentId);
         cmd.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)key ?? DBNull.Value });
@@ -170,10 +170,10 @@ internal sealed partial class PostgresFlagStore : IFlagStore
     public IReadOnlyList<HistoryRecord> GetStateAt(long environmentId, long revision)
     {
         using var c = _source.OpenConnection();
-        using var cmd = Command(c, """
-            SELECT DISTINCT ON (kind, key) revision, kind, key, action, author, comment, time, before_json, after_json, summary, operation
-            FROM history WHERE env_id = @e AND revision <= @r
-            ORDER BY kind, key, revision DESC, seq DESC
+        using var cmd = Command(c, $"""
+            SELECT {StoreHistorySql.Columns} FROM (
+                SELECT DISTINCT ON (kind, key) * FROM history WHERE env_id = @e AND revision <= @r
+                ORDER BY kind, key, revision DESC, seq DESC) AS h
             """);
         cmd.Parameters.AddWithValue("e", environmentId);
         cmd.Parameters.AddWithValue("r", revision);
@@ -344,15 +344,13 @@ internal sealed partial class PostgresFlagStore : IFlagStore
         }
     }
 
+    /// <summary>The write's history rows, each <c>before</c> stored only when it is not the previous row's <c>after</c> (<see cref="StoreHistorySql"/>).</summary>
     private static void WriteHistory(NpgsqlConnection c, NpgsqlTransaction tx, CommitBatch batch)
     {
         var seq = 0;
         foreach (var row in batch.History)
         {
-            using var h = Command(c, """
-                INSERT INTO history (env_id, revision, seq, kind, key, action, author, comment, time, before_json, after_json, summary, operation)
-                VALUES (@e, @r, @s, @k, @key, @a, @au, @c, @t, @b, @af, @sum, @op)
-                """, tx);
+            using var h = Command(c, StoreHistorySql.Insert, tx);
             h.Parameters.AddWithValue("e", batch.EnvironmentId);
             h.Parameters.AddWithValue("r", row.Revision);
             h.Parameters.AddWithValue("s", seq++);

@@ -189,5 +189,8 @@ internal static class PostgresMigrations
                 instances bytea NOT NULL,
                 updated_at bigint NOT NULL);
             """),
+        (7, "history.before_is_previous: a row's before is stored only when it differs from the previous row's after", """
+            ALTER TABLE history ADD COLUMN before_is_previous boolean NOT NULL DEFAULT false;
+            """),
     ];
 }

@@ -27,6 +27,15 @@ internal sealed class PostgresTestStore(string name)
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Runs a query on the database, beside the store, and returns its single value.</summary>
+    public object? ScalarRaw(string sql)
+    {
+        using var c = new NpgsqlConnection(ConnectionString);
+        c.Open();
+        using var cmd = new NpgsqlCommand(sql, c);
+        return cmd.ExecuteScalar();
+    }
+
     /// <summary>Forgets this test's database; the next test gets a new one.</summary>
     public void Delete() => _connectionString = null;
 }
