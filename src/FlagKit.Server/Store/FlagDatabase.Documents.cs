@@ -69,71 +69,120 @@ internal sealed partial class FlagDatabase
         long written;
         lock (_writeLock)
         {
-            using var tx = _writer.BeginTransaction();
-            using (var rev = Command(_writer, "UPDATE environments SET revision = $to WHERE id = $e AND revision = $from", tx))
+            // On Linux the commit itself does not sync (NORMAL): the WAL is made durable below with fdatasync, before
+            // this method returns (docs/reliability.md, "Kill latency"). Every other write of the store keeps FULL.
+            var dataSync = WalDataSync.IsSupported;
+            if (dataSync)
             {
-                rev.Parameters.AddWithValue("$to", batch.ToRevision);
-                rev.Parameters.AddWithValue("$from", batch.FromRevision);
-                rev.Parameters.AddWithValue("$e", batch.EnvironmentId);
-                if (rev.ExecuteNonQuery() != 1)
+                Execute(_writer, "PRAGMA synchronous=NORMAL;");
+            }
+
+            try
+            {
+                written = CommitLocked(batch, idempotencyCutoff);
+            }
+            finally
+            {
+                if (dataSync)
                 {
-                    throw new RevisionConflictException(batch.EnvironmentId, batch.FromRevision);
+                    Execute(_writer, "PRAGMA synchronous=FULL;");
                 }
             }
+        }
 
-            using (var doc = Command(_writer, """
-                INSERT INTO documents (env_id, kind, key, json, version, revision, archived, updated_at, updated_by)
-                VALUES ($e, $k, $key, $j, $v, $r, $a, $t, $by)
-                ON CONFLICT (env_id, kind, key) DO UPDATE SET json = excluded.json, version = excluded.version,
-                    revision = excluded.revision, archived = excluded.archived, updated_at = excluded.updated_at,
-                    updated_by = excluded.updated_by
-                """, tx))
-            {
-                var e = doc.Parameters.Add("$e", SqliteType.Integer);
-                var k = doc.Parameters.Add("$k", SqliteType.Integer);
-                var key = doc.Parameters.Add("$key", SqliteType.Text);
-                var j = doc.Parameters.Add("$j", SqliteType.Blob);
-                var v = doc.Parameters.Add("$v", SqliteType.Integer);
-                var r = doc.Parameters.Add("$r", SqliteType.Integer);
-                var a = doc.Parameters.Add("$a", SqliteType.Integer);
-                var t = doc.Parameters.Add("$t", SqliteType.Integer);
-                var by = doc.Parameters.Add("$by", SqliteType.Text);
-                foreach (var d in batch.Documents)
-                {
-                    e.Value = batch.EnvironmentId;
-                    k.Value = (int)d.Kind;
-                    key.Value = d.Key;
-                    j.Value = d.Json;
-                    v.Value = d.Version;
-                    r.Value = d.Revision;
-                    a.Value = d.Archived ? 1 : 0;
-                    t.Value = d.UpdatedAt.ToUnixTimeMilliseconds();
-                    by.Value = d.UpdatedBy;
-                    doc.ExecuteNonQuery();
-                }
-            }
-
-            written = batch.Documents.Sum(d => (long)d.Json.Length) + InsertHistory(tx, batch);
-
-            InsertAudit(tx, batch.Audit);
-
-            // Expired keys go first, so a key past its retention is taken afresh rather than refused.
-            using (var prune = Command(_writer, "DELETE FROM idempotency WHERE created_at < $cut", tx))
-            {
-                prune.Parameters.AddWithValue("$cut", idempotencyCutoff.ToUnixTimeMilliseconds());
-                prune.ExecuteNonQuery();
-            }
-
-            if (batch.IdempotencyKey is { } idem && batch.Answer is { } answer && !InsertIdempotent(tx, batch.EnvironmentId, idem, answer, batch.Audit.Time))
-            {
-                tx.Rollback();
-                throw new IdempotencyKeyTakenException(idem, FindIdempotent(batch.EnvironmentId, idem)!);
-            }
-
-            tx.Commit();
+        // Outside the writer lock: the next writer (a kill) does not wait for this sync, and this sync covers any
+        // commit written before it. The caller is answered only after it, so nothing is acknowledged before it is durable.
+        if (WalDataSync.IsSupported)
+        {
+            SyncWal();
         }
 
         CheckpointSoon(written);
+    }
+
+    /// <summary>
+    /// Makes the WAL durable. A failed sync stops the process: the kernel may have dropped the pages it could not
+    /// write, so neither retrying nor going on is safe; a restart recovers from the file (what PostgreSQL does on an
+    /// fsync failure). Nothing unsynced has been acknowledged.
+    /// </summary>
+    private void SyncWal()
+    {
+        try
+        {
+            WalDataSync.Sync(Path + "-wal");
+        }
+        catch (IOException e)
+        {
+            Environment.FailFast($"FlagKit store '{Path}': the WAL could not be made durable after a commit ({e.Message}); stopping so a restart recovers from the file.", e);
+        }
+    }
+
+    private long CommitLocked(CommitBatch batch, DateTimeOffset idempotencyCutoff)
+    {
+        using var tx = _writer.BeginTransaction();
+        using (var rev = Command(_writer, "UPDATE environments SET revision = $to WHERE id = $e AND revision = $from", tx))
+        {
+            rev.Parameters.AddWithValue("$to", batch.ToRevision);
+            rev.Parameters.AddWithValue("$from", batch.FromRevision);
+            rev.Parameters.AddWithValue("$e", batch.EnvironmentId);
+            if (rev.ExecuteNonQuery() != 1)
+            {
+                throw new RevisionConflictException(batch.EnvironmentId, batch.FromRevision);
+            }
+        }
+
+        using (var doc = Command(_writer, """
+            INSERT INTO documents (env_id, kind, key, json, version, revision, archived, updated_at, updated_by)
+            VALUES ($e, $k, $key, $j, $v, $r, $a, $t, $by)
+            ON CONFLICT (env_id, kind, key) DO UPDATE SET json = excluded.json, version = excluded.version,
+                revision = excluded.revision, archived = excluded.archived, updated_at = excluded.updated_at,
+                updated_by = excluded.updated_by
+            """, tx))
+        {
+            var e = doc.Parameters.Add("$e", SqliteType.Integer);
+            var k = doc.Parameters.Add("$k", SqliteType.Integer);
+            var key = doc.Parameters.Add("$key", SqliteType.Text);
+            var j = doc.Parameters.Add("$j", SqliteType.Blob);
+            var v = doc.Parameters.Add("$v", SqliteType.Integer);
+            var r = doc.Parameters.Add("$r", SqliteType.Integer);
+            var a = doc.Parameters.Add("$a", SqliteType.Integer);
+            var t = doc.Parameters.Add("$t", SqliteType.Integer);
+            var by = doc.Parameters.Add("$by", SqliteType.Text);
+            foreach (var d in batch.Documents)
+            {
+                e.Value = batch.EnvironmentId;
+                k.Value = (int)d.Kind;
+                key.Value = d.Key;
+                j.Value = d.Json;
+                v.Value = d.Version;
+                r.Value = d.Revision;
+                a.Value = d.Archived ? 1 : 0;
+                t.Value = d.UpdatedAt.ToUnixTimeMilliseconds();
+                by.Value = d.UpdatedBy;
+                doc.ExecuteNonQuery();
+            }
+        }
+
+        var written = batch.Documents.Sum(d => (long)d.Json.Length) + InsertHistory(tx, batch);
+
+        InsertAudit(tx, batch.Audit);
+
+        // Expired keys go first, so a key past its retention is taken afresh rather than refused.
+        using (var prune = Command(_writer, "DELETE FROM idempotency WHERE created_at < $cut", tx))
+        {
+            prune.Parameters.AddWithValue("$cut", idempotencyCutoff.ToUnixTimeMilliseconds());
+            prune.ExecuteNonQuery();
+        }
+
+        if (batch.IdempotencyKey is { } idem && batch.Answer is { } answer && !InsertIdempotent(tx, batch.EnvironmentId, idem, answer, batch.Audit.Time))
+        {
+            tx.Rollback();
+            throw new IdempotencyKeyTakenException(idem, FindIdempotent(batch.EnvironmentId, idem)!);
+        }
+
+        tx.Commit();
+
+        return written;
     }
 
     /// <summary>The write's history rows (each <c>before</c> stored only when it is not the previous row's <c>after</c>); returns the document bytes stored.</summary>

@@ -8,9 +8,11 @@ namespace FlagKit.Server.Store;
 /// (SQLite has one writer anyway); reads open their own short-lived connections and never block the writer.
 /// </summary>
 /// <remarks>
-/// <para>Durability: <c>synchronous=FULL</c>. In WAL mode NORMAL survives a process crash but may lose the last
-/// commits on power loss or an OS crash; the server acknowledges a change only once it is durable, and flag writes
-/// are human-paced, so one fsync per commit is the right price.</para>
+/// <para>Durability: the server acknowledges a change only once it is durable. Writes other than document commits use
+/// <c>synchronous=FULL</c> (SQLite fsyncs the WAL in the commit). A document commit on Linux commits with NORMAL and
+/// then syncs the WAL with <c>fdatasync</c> outside the writer lock, before it returns (<see cref="WalDataSync"/>):
+/// the same durability, but a kill queued behind a huge commit no longer waits for that commit's sync, and the sync
+/// skips ext4's journal commit for the file's modification time. A failed sync stops the process.</para>
 /// <para>History rows are immutable: triggers refuse UPDATE and DELETE on them.</para>
 /// <para>Split by concern: schema and plumbing here, the migrations in <see cref="StoreMigrations"/>, and one file per
 /// store: documents and commits (<c>FlagDatabase.Documents.cs</c>), history and audit, idempotent answers, API keys.</para>
