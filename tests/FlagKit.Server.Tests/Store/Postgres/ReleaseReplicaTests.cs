@@ -1,5 +1,6 @@
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Releases;
+using FlagKit.Server.Replication;
 using FlagKit.Server.Store;
 using FlagKit.Server.Tests.Releases;
 using FlagKit.Server.Tests.Sync;
@@ -33,11 +34,18 @@ public sealed class ReleaseReplicaTests
 
         for (var i = 0; i < 60 && store.GetRelease(release.Id)!.Status == "running"; i++)
         {
+            // SDKs on B serve the split B has learnt; the step's share write reaches B a moment after A (NOTIFY), which
+            // is nothing against a real interval but a whole one against this fake clock: wait for it, as a real
+            // interval would.
+            await SyncWait.UntilAsync(() => workloads[1].TreatmentPercent() == workloads[0].TreatmentPercent(), "B serves A's step");
             foreach (var workload in workloads)
             {
                 workload.PostInterval();
             }
 
+            // B's reports reach A through the store; the relay appends them as they arrive, and on a busy machine that
+            // can be after the fake clock's jump. Real SDK reports arrive well inside an interval: so here.
+            Assert.That(b.GetService<ReleaseReportRelay>().Flush(), Is.True, "B's reports appended to the store");
             time.Advance(Interval);
             var now = time.GetUtcNow();
             await SyncWait.UntilAsync(() => store.GetRelease(release.Id)!.UpdatedAt >= now || store.GetRelease(release.Id)!.Status != "running", "the interval's evaluation");
