@@ -14,6 +14,9 @@ namespace FlagKit.Server.Sync;
 /// </remarks>
 internal sealed class SyncPump : IThreadPoolWorkItem
 {
+    /// <summary>Streams one worker writes before it lets the thread pool run what their writes woke (the connections' frame writers).</summary>
+    private const int StreamsPerTurn = 64;
+
     private readonly ConcurrentQueue<SyncSubscriber> _ready = new();
     private int _running;
 
@@ -39,9 +42,18 @@ internal sealed class SyncPump : IThreadPoolWorkItem
     /// <inheritdoc />
     void IThreadPoolWorkItem.Execute()
     {
+        var written = 0;
         while (_ready.TryDequeue(out var subscriber))
         {
             subscriber.WriteQueued();
+            if (++written == StreamsPerTurn && !_ready.IsEmpty)
+            {
+                // The rest goes behind the frame writers this turn woke: each stream's bytes sit in a 4 KB transport
+                // block until its connection's writer takes them, and the transport's pool keeps every block that a
+                // burst needed at once.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                return;
+            }
         }
 
         Interlocked.Decrement(ref _running);
