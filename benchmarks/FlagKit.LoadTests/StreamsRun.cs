@@ -60,14 +60,14 @@ internal static class StreamsRun
         int written = 0;
         await OpenAsync(Math.Min(Warmup, streams));
         await WarmUpAsync(WarmupWrites);
-        await Task.Delay(3000);
+        double quietSeconds = await QuietAsync(server);
         long baseline = Settled(server);
         int baseStreams = open.Count;
         var connect = Stopwatch.StartNew();
         await OpenAsync(streams);
         double connectSeconds = connect.Elapsed.TotalSeconds;
         await WarmUpAsync(WarmupWritesAll);
-        await Task.Delay(5000);
+        quietSeconds += await QuietAsync(server);
         long connected = Settled(server);
         double perStream = (connected - baseline) / 1024.0 / Math.Max(1, open.Count - baseStreams);
 
@@ -114,7 +114,7 @@ internal static class StreamsRun
 
         return
         [
-            $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s",
+            $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s; {quietSeconds:F0} s waited for the server to go quiet after the warm-ups",
             $"  server memory: {Mb(baseline)} with {baseStreams} streams, {Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
             $"  after {idleSeconds} s idle: {Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
             $"  idle {idleSeconds} s: server CPU {100 * idleCpu:F2} % of one core; {heartbeats} heartbeats received ({heartbeats / (double)idleSeconds:F0}/s)",
@@ -157,6 +157,28 @@ internal static class StreamsRun
                 await Wait(() => batch.All(s => s.Synced), $"{open.Count} streams synced");
             }
         }
+    }
+
+    /// <summary>
+    /// Waits (at least 3 s, at most 60 s) until the server spends under 3 % of a core in a second: the JIT's tiering
+    /// thread has compiled what the warm-up made hot, and collections after it are done.
+    /// </summary>
+    /// <returns>Seconds waited.</returns>
+    private static async Task<double> QuietAsync(ServerProcess server)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(2000);
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            TimeSpan before = server.CpuTime;
+            await Task.Delay(1000);
+            if ((server.CpuTime - before).TotalSeconds < 0.03)
+            {
+                break;
+            }
+        }
+
+        return clock.Elapsed.TotalSeconds;
     }
 
     private static string LoadAverage() =>

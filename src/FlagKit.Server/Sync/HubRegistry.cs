@@ -41,7 +41,7 @@ internal sealed class HubRegistry : BackgroundService
     }
 
     /// <summary>The workers that write every stream's queued frames.</summary>
-    public SyncPump Pump { get; } = new(int.TryParse(System.Environment.GetEnvironmentVariable("FLAGKIT_PUMP_WORKERS"), out var w) ? w : Math.Max(1, System.Environment.ProcessorCount / 2));
+    public SyncPump Pump { get; } = new(Math.Max(1, System.Environment.ProcessorCount / 2));
 
     /// <summary>This server's id, sent in Welcome.</summary>
     public string ServerId { get; }
