@@ -42,6 +42,28 @@ public sealed class SyncPumpTests
     }
 
     [Test]
+    public async Task Publish_MoreStreamsThanAWorkerWritesInOneTurn_EveryStreamWritten()
+    {
+        // A worker writes 64 streams per turn, then queues itself again behind what those writes woke.
+        var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024);
+        var streams = Enumerable.Range(1, 300).Select(i => (Subscriber: new SyncSubscriber(i, "k", 4), Body: new Pipe())).ToList();
+        foreach (var (subscriber, body) in streams)
+        {
+            hub.Subscribe(subscriber, 0);
+            subscriber.Attach(body.Writer, _pump, instances: null, TimeProvider.System);
+        }
+
+        hub.Publish(Change(1, Doc("a")));
+
+        foreach (var (subscriber, body) in streams)
+        {
+            var messages = await ReadAsync(body.Reader, 4);
+            Assert.That(messages[3].Transferred.Revision, Is.EqualTo(1), $"stream {subscriber.Id}");
+            subscriber.Dispose();
+        }
+    }
+
+    [Test]
     public async Task Prioritize_IdleAttachedSubscriber_WritesTheFrameWithoutABatch()
     {
         var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024);
