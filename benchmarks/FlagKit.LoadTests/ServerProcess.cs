@@ -34,6 +34,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The server's process id (for a heap walk or <c>perf</c> while the harness runs).</summary>
+    public int ProcessId => _process.Id;
+
     public GrpcChannel Channel { get; }
 
     public FlagAdmin.FlagAdminClient Admin { get; }

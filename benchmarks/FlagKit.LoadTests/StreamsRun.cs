@@ -20,6 +20,16 @@ internal static class StreamsRun
     /// <summary>Streams opened before the baseline is read: the first ones pay for JIT and pools, not per stream.</summary>
     private const int Warmup = 200;
 
+    /// <summary>
+    /// Writes fanned out to the first streams before the baseline is read: a path run once per write (the admin write,
+    /// the store, the publish) is compiled at its last tier only after some 60–100 calls, and without these the JIT's
+    /// tiering thread took 30–40 % of the server's CPU during the measured writes (a live server did that long ago).
+    /// </summary>
+    private const int WarmupWrites = 150;
+
+    /// <summary>Writes fanned out to all the streams before memory is read and the measured phases: the pools take their size.</summary>
+    private const int WarmupWritesAll = 20;
+
     public static async Task<List<string>> RunAsync(string serverDll, int streams, int writes, int idleSeconds, double heartbeatSeconds)
     {
         var fanout = new FanoutLogReader();
@@ -31,6 +41,8 @@ internal static class StreamsRun
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         }, fanout.OnLine);
         long revision = (await server.Admin.PutDocumentAsync(Put(0))).Revision;
+        Console.Error.WriteLine($"server process {server.ProcessId}; load average {LoadAverage()}");
+        string loadBefore = LoadAverage();
 
         using var handler = new SocketsHttpHandler
         {
@@ -45,18 +57,23 @@ internal static class StreamsRun
         var open = new List<RawStream>(streams);
         using var stop = new CancellationTokenSource();
 
+        int written = 0;
         await OpenAsync(Math.Min(Warmup, streams));
-        await Task.Delay(3000);
+        await WarmUpAsync(WarmupWrites);
+        double quietSeconds = await QuietAsync(server);
         long baseline = Settled(server);
         int baseStreams = open.Count;
         var connect = Stopwatch.StartNew();
         await OpenAsync(streams);
         double connectSeconds = connect.Elapsed.TotalSeconds;
-        await Task.Delay(5000);
+        await WarmUpAsync(WarmupWritesAll);
+        quietSeconds += await QuietAsync(server);
         long connected = Settled(server);
         double perStream = (connected - baseline) / 1024.0 / Math.Max(1, open.Count - baseStreams);
 
-        // Idle: only heartbeats (and Kestrel's per-connection pings) go out.
+        // Idle: only heartbeats (and Kestrel's per-connection pings) go out. Said on stderr so that a heap walk or perf
+        // of the server process can be taken in this window.
+        Console.Error.WriteLine($"idle phase: {open.Count} streams connected, {idleSeconds} s");
         long heartbeatsBefore = receipts.Heartbeats;
         TimeSpan cpuBefore = server.CpuTime;
         var idle = Stopwatch.StartNew();
@@ -72,14 +89,13 @@ internal static class StreamsRun
         var durableToLastReceived = new List<double>();
         var requestToDurable = new List<double>();
         TimeSpan cpuWrites = server.CpuTime;
+        TimeSpan harnessCpuWrites = Process.GetCurrentProcess().TotalProcessorTime;
         var writesClock = Stopwatch.StartNew();
         for (int i = 1; i <= writes; i++)
         {
             DateTimeOffset requested = DateTimeOffset.UtcNow;
-            WriteResponse write = await server.Admin.PutDocumentAsync(Put(i));
+            (WriteResponse write, FanoutRecord record) = await WriteAndWaitAsync();
             DateTimeOffset durable = write.CommittedAt.ToDateTimeOffset();
-            await Wait(() => receipts.Count(write.Revision) >= open.Count, $"every stream received revision {write.Revision}");
-            FanoutRecord record = await fanout.WaitAsync(write.Revision);
             requestToDurable.Add((durable - requested).TotalMilliseconds);
             durableToLastWritten.Add((record.LastWritten - durable).TotalMilliseconds);
             publishToLastWritten.Add((record.LastWritten - record.Published).TotalMilliseconds);
@@ -88,6 +104,7 @@ internal static class StreamsRun
         }
 
         double writesCpu = (server.CpuTime - cpuWrites).TotalSeconds;
+        double harnessWritesCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessCpuWrites).TotalSeconds;
         double writesWall = writesClock.Elapsed.TotalSeconds;
         await stop.CancelAsync();
         foreach (RawStream s in open)
@@ -97,17 +114,33 @@ internal static class StreamsRun
 
         return
         [
-            $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s",
+            $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s; {quietSeconds:F0} s waited for the server to go quiet after the warm-ups",
             $"  server memory: {Mb(baseline)} with {baseStreams} streams, {Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
             $"  after {idleSeconds} s idle: {Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
             $"  idle {idleSeconds} s: server CPU {100 * idleCpu:F2} % of one core; {heartbeats} heartbeats received ({heartbeats / (double)idleSeconds:F0}/s)",
-            $"  fan-out, {writes} one-flag writes, each to all {open.Count} streams (server clock; last stream = last Transferred written):",
+            $"  fan-out, {writes} one-flag writes (after {WarmupWrites} to {baseStreams} streams and {WarmupWritesAll} to all, not measured), each to all {open.Count} streams (server clock; last stream = last Transferred written):",
             $"    request->durable: p50 {Pct(requestToDurable, 50):F1} ms, p99 {Pct(requestToDurable, 99):F1} ms",
             $"    durable->last stream written: p50 {Pct(durableToLastWritten, 50):F1} ms, p99 {Pct(durableToLastWritten, 99):F1} ms, max {durableToLastWritten.Max():F1} ms",
             $"    publish->last stream written: p50 {Pct(publishToLastWritten, 50):F1} ms, p99 {Pct(publishToLastWritten, 99):F1} ms",
             $"    durable->last stream received (harness): p50 {Pct(durableToLastReceived, 50):F1} ms, p99 {Pct(durableToLastReceived, 99):F1} ms",
-            $"    server CPU over the writes: {writesCpu:F1} s in {writesWall:F1} s",
+            $"    server CPU over the writes: {writesCpu:F1} s in {writesWall:F1} s ({1000 * writesCpu / Math.Max(1, writes):F0} ms per write); this harness (reading all {open.Count} streams) {harnessWritesCpu:F1} s",
+            $"  load average (1/5/15 min): {loadBefore} at the start, {LoadAverage()} at the end",
         ];
+
+        async Task<(WriteResponse Write, FanoutRecord Record)> WriteAndWaitAsync()
+        {
+            WriteResponse write = await server.Admin.PutDocumentAsync(Put(++written));
+            await Wait(() => receipts.Count(write.Revision) >= open.Count, $"every stream received revision {write.Revision}");
+            return (write, await fanout.WaitAsync(write.Revision));
+        }
+
+        async Task WarmUpAsync(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await WriteAndWaitAsync();
+            }
+        }
 
         async Task OpenAsync(int count)
         {
@@ -125,6 +158,31 @@ internal static class StreamsRun
             }
         }
     }
+
+    /// <summary>
+    /// Waits (at least 3 s, at most 60 s) until the server spends under 3 % of a core in a second: the JIT's tiering
+    /// thread has compiled what the warm-up made hot, and collections after it are done.
+    /// </summary>
+    /// <returns>Seconds waited.</returns>
+    private static async Task<double> QuietAsync(ServerProcess server)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(2000);
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            TimeSpan before = server.CpuTime;
+            await Task.Delay(1000);
+            if ((server.CpuTime - before).TotalSeconds < 0.03)
+            {
+                break;
+            }
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static long Settled(ServerProcess server)
     {

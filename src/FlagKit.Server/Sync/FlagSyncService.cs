@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using FlagKit.Documents;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
@@ -33,12 +31,6 @@ internal sealed class FlagSyncService
 
     /// <summary>How long a revoked or refused stream may take to end with its status before it is aborted.</summary>
     private static readonly TimeSpan EndedGrace = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>
-    /// Written frames are flushed once this many bytes wait unflushed (a snapshot chunk on its own), and at a batch's
-    /// end: a stream never buffers much more than a chunk, and a mode change waits at most that long behind a large batch.
-    /// </summary>
-    private const int FlushEachFrameBytes = 16 * 1024;
 
     private readonly HubRegistry _hubs;
     private readonly InstanceRegistry _instances;
@@ -95,7 +87,7 @@ internal sealed class FlagSyncService
     /// <returns>Completes when the stream ends.</returns>
     /// <remarks>
     /// The steps: <see cref="ReadHelloAsync"/> (bounded in time, ended by a revocation), <see cref="Accept"/> (checks and
-    /// version negotiation), subscribe, then <see cref="ServeAsync"/> (Welcome, the send loop, the final message) beside
+    /// version negotiation), subscribe, then <see cref="ServeAsync"/> (Welcome, the pump's writing, the final message) beside
     /// <see cref="ReadAcksAsync"/>. The key's revocation token is watched from the moment the call is authenticated:
     /// before Hello, while subscribing, while sending.
     /// </remarks>
@@ -212,25 +204,49 @@ internal sealed class FlagSyncService
         },
     });
 
-    /// <summary>Welcome, the send loop and the final message, beside the Ack reader; returns when both are done.</summary>
+    /// <summary>Welcome, the writing (by the pump) and the final message, beside the Ack reader; returns when both are done.</summary>
     private async Task ServeAsync(
         IAsyncStreamReader<SyncRequest> requests, IServerStreamWriter<SyncFrame> responses, ServerCallContext context, SyncSubscriber subscriber, SyncFrame welcome)
     {
         var http = context.GetHttpContext();
         using var done = new CancellationTokenSource();
         var doneToken = done.Token;
-        // The call ending ends the subscriber, which completes its queue and so the send loop: one registration per
-        // stream instead of linked token sources (streams are many and idle; each object they hold counts).
+        // The call ending ends the subscriber: one registration per stream instead of linked token sources (streams
+        // are many and idle; each object they hold counts).
         using var callEnded = context.CancellationToken.Register(static s => ((SyncSubscriber)s!).End(SubscriberEnd.ClientGone, "the call ended"), subscriber);
-        using var watchdog = subscriber.Ended.Register(() => _ = AbortIfStuckAsync(http, subscriber, doneToken));
         var acks = ReadAcksAsync(requests, subscriber, doneToken);
         try
         {
+            var watched = false;
+
             // Ended already (its key revoked while it subscribed): no Welcome, only the final status.
             if (subscriber.EndReason == SubscriberEnd.None)
             {
-                await responses.WriteAsync(welcome).ConfigureAwait(false);
-                await SendBatchesAsync(http.Response.BodyWriter, subscriber).ConfigureAwait(false);
+                var welcoming = responses.WriteAsync(welcome);
+                if (!welcoming.IsCompleted && await Task.WhenAny(welcoming, subscriber.Ended).ConfigureAwait(false) != welcoming)
+                {
+                    // Ended while the Welcome waits on a client that does not read: the watchdog bounds the wait.
+                    _ = AbortIfStuckAsync(http, subscriber, doneToken);
+                    watched = true;
+                }
+
+                await welcoming.ConfigureAwait(false);
+
+                // From here the pump writes every queued batch into the body: nothing waits per stream but the await below.
+                subscriber.Attach(http.Response.BodyWriter, _hubs.Pump, _instances, _time);
+            }
+
+            await subscriber.Ended.ConfigureAwait(false);
+            if (!watched)
+            {
+                _ = AbortIfStuckAsync(http, subscriber, doneToken);
+            }
+
+            // A write in progress (a flush the transport holds back) ends first; the watchdog aborts it if it does not.
+            await subscriber.WhenWriterStopped().ConfigureAwait(false);
+            if (subscriber.WriteFailure is { } failure)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
             if (await FinishAsync(responses, subscriber, context).ConfigureAwait(false))
@@ -244,104 +260,6 @@ internal sealed class FlagSyncService
         {
             done.Cancel();
             await acks.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Writes queued batches until the subscriber ends (its queue completes; the call ending ends it too).</summary>
-    private async Task SendBatchesAsync(PipeWriter body, SyncSubscriber subscriber)
-    {
-        try
-        {
-            await foreach (var batch in subscriber.Reader.ReadAllAsync().ConfigureAwait(false))
-            {
-                // Recorded as the writing begins: the SDK may apply and ack a small delta before this loop resumes
-                // from its last write, and "sent" must never read later than "acked".
-                if (batch.Transfers)
-                {
-                    _instances.Sent(subscriber.Id, batch.Revision, _time.GetUtcNow());
-                }
-
-                if (!await WriteBatchAsync(body, subscriber, batch).ConfigureAwait(false))
-                {
-                    // Not one more frame for a revoked key (the SDK discards a batch without its Transferred).
-                    return;
-                }
-
-                batch.FanOut?.Written();
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException && subscriber.EndReason != SubscriberEnd.None)
-        {
-            // Ended while a write waited (the client left, or the watchdog aborted a stream that stopped reading):
-            // FinishAsync says how.
-        }
-    }
-
-    /// <summary>
-    /// Writes one batch's frames straight into the response body: each frame is already a whole gRPC message (prefix and
-    /// payload, shared by every subscriber), so a stream's cost is a copy and one flush per batch (a large snapshot
-    /// chunk is flushed on its own, so the stream never buffers more than about a chunk). False when the key was
-    /// revoked (or the stream refused) meanwhile, or the client is gone.
-    /// </summary>
-    /// <remarks>Safe beside gRPC: the response headers were written at the start, and nothing else writes the body
-    /// while this loop runs (Welcome before it, the final message after it).</remarks>
-    private static async Task<bool> WriteBatchAsync(PipeWriter body, SyncSubscriber subscriber, SyncBatch batch)
-    {
-        var written = false;
-        try
-        {
-            var frames = batch.Frames;
-            var unflushed = 0;
-            for (var i = 0; i < frames.Count; i++)
-            {
-                if (subscriber.EndReason is SubscriberEnd.Revoked or SubscriberEnd.Refused)
-                {
-                    return false;
-                }
-
-                // Operating modes go ahead of anything queued, even between two frames of a large batch.
-                if (subscriber.TakePriority() is { } priority)
-                {
-                    body.Write(priority.Wire);
-                }
-
-                body.Write(frames[i].Wire);
-                unflushed += frames[i].Wire.Length;
-                if (i == frames.Count - 1 || unflushed >= FlushEachFrameBytes)
-                {
-                    unflushed = 0;
-                    var flushed = await body.FlushAsync().ConfigureAwait(false);
-                    if (flushed.IsCompleted || flushed.IsCanceled)
-                    {
-                        return false;
-                    }
-                }
-            }
-
-            if (subscriber.TakePriority() is { } last && subscriber.EndReason is not (SubscriberEnd.Revoked or SubscriberEnd.Refused))
-            {
-                body.Write(last.Wire);
-                var flushed = await body.FlushAsync().ConfigureAwait(false);
-                if (flushed.IsCompleted || flushed.IsCanceled)
-                {
-                    return false;
-                }
-            }
-
-            written = true;
-            return true;
-        }
-        finally
-        {
-            if (written)
-            {
-                batch.Fanout?.Written();
-            }
-            else
-            {
-                batch.Fanout?.Abandoned();
-                batch.FanOut?.Abandoned();
-            }
         }
     }
 

@@ -40,6 +40,9 @@ internal sealed class HubRegistry : BackgroundService
         lifetime.ApplicationStopping.Register(() => GoAway("the server is shutting down"));
     }
 
+    /// <summary>The workers that write every stream's queued frames.</summary>
+    public SyncPump Pump { get; } = new(Math.Max(1, System.Environment.ProcessorCount / 2));
+
     /// <summary>This server's id, sent in Welcome.</summary>
     public string ServerId { get; }
 

@@ -72,9 +72,6 @@ internal sealed class SyncFrame
 /// <param name="Transfers">False for a heartbeat: it carries no revision to apply (and is not recorded as sent).</param>
 internal sealed record SyncBatch(long Revision, IReadOnlyList<SyncFrame> Frames, bool Transfers = true)
 {
-    /// <summary>An empty batch that only wakes a subscriber's writer (to send a prioritized frame).</summary>
-    public static readonly SyncBatch Wake = new(0, [], Transfers: false);
-
     /// <summary>Total payload bytes.</summary>
     public long Bytes { get; } = Frames.Sum(f => (long)f.PayloadLength);
 

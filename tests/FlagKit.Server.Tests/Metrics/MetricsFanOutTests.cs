@@ -103,13 +103,13 @@ public sealed class MetricsFanOutTests
         var subscriber = new SyncSubscriber(id, "k", 4);
         _subscribers.Add(subscriber);
         hub.Subscribe(subscriber, 0);
-        subscriber.Reader.TryRead(out _);
+        subscriber.TryTake(out _);
         return subscriber;
     }
 
     private static SyncBatch Take(SyncSubscriber subscriber)
     {
-        Assert.That(subscriber.Reader.TryRead(out var batch), Is.True);
+        Assert.That(subscriber.TryTake(out var batch), Is.True);
         return batch!;
     }
 

@@ -14,12 +14,12 @@ public sealed class EnvironmentHubTests
         using var b = new SyncSubscriber(2, "k", 4);
         hub.Subscribe(a, 0);
         hub.Subscribe(b, 0);
-        a.Reader.TryRead(out _);
-        b.Reader.TryRead(out _);
+        a.TryTake(out _);
+        b.TryTake(out _);
 
         hub.Publish(Change(1, Doc("f")));
 
-        Assert.That(a.Reader.TryRead(out var fromA) && b.Reader.TryRead(out var fromB) && ReferenceEquals(fromA.Frames[0], fromB.Frames[0]), Is.True);
+        Assert.That(a.TryTake(out var fromA) && b.TryTake(out var fromB) && ReferenceEquals(fromA.Frames[0], fromB.Frames[0]), Is.True);
     }
 
     [Test]
@@ -51,7 +51,7 @@ public sealed class EnvironmentHubTests
         var (revision, full) = hub.Subscribe(s, 1);
 
         Assert.That((revision, full), Is.EqualTo((3L, false)));
-        s.Reader.TryRead(out var batch);
+        s.TryTake(out var batch);
         var delta = SyncResponse.Parser.ParseFrom(batch!.Frames[0].Payload).Delta;
         Assert.That((delta.FromRevision, delta.ToRevision), Is.EqualTo((1L, 3L)));
         Assert.That(delta.Upserts.Select(d => d.Json.ToStringUtf8()), Is.EqualTo(new[] { "v2" }));
@@ -95,7 +95,7 @@ public sealed class EnvironmentHubTests
         {
             using var s = new SyncSubscriber(i, "k", 4);
             Assert.That(hub.Subscribe(s, 1).FullSnapshot, Is.False);
-            s.Reader.TryRead(out var batch);
+            s.TryTake(out var batch);
             batches.Add(batch!);
         }
 
@@ -103,7 +103,7 @@ public sealed class EnvironmentHubTests
         hub.Publish(Change(4, Doc("c", "v4")));
         using var later = new SyncSubscriber(9, "k", 4);
         hub.Subscribe(later, 1);
-        later.Reader.TryRead(out var after);
+        later.TryTake(out var after);
         Assert.That(after, Is.Not.SameAs(batches[0]), "a publish forgets the cached deltas");
         Assert.That(SyncResponse.Parser.ParseFrom(after!.Frames[0].Payload).Delta.ToRevision, Is.EqualTo(4));
     }

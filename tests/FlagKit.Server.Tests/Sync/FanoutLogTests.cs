@@ -25,17 +25,17 @@ public sealed class FanoutLogTests
         foreach (var s in new[] { a, b, c })
         {
             hub.Subscribe(s, 0);
-            s.Reader.TryRead(out _);
+            s.TryTake(out _);
         }
 
         hub.Publish(Change(1));
-        a.Reader.TryRead(out var batch);
+        a.TryTake(out var batch);
         time.Advance(TimeSpan.FromMilliseconds(7));
         batch!.Fanout!.Written();
         c.End(SubscriberEnd.ClientGone, "gone");
         Assert.That(log.Lines, Is.Empty, "b has not written it yet");
 
-        b.Reader.TryRead(out _);
+        b.TryTake(out _);
         time.Advance(TimeSpan.FromMilliseconds(5));
         batch.Fanout.Written();
 
@@ -51,11 +51,11 @@ public sealed class FanoutLogTests
         var hub = new EnvironmentHub("env", logCapacity: 10, chunkBytes: 1024 * 1024, fanoutLog: new LinesLogger(enabled: false));
         using var a = new SyncSubscriber(1, "k", 4);
         hub.Subscribe(a, 0);
-        a.Reader.TryRead(out _);
+        a.TryTake(out _);
 
         hub.Publish(Change(1));
 
-        Assert.That(a.Reader.TryRead(out var batch) && batch.Fanout is null, Is.True);
+        Assert.That(a.TryTake(out var batch) && batch.Fanout is null, Is.True);
     }
 
     private static RevisionChange Change(long revision) =>
