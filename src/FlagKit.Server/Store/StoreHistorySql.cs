@@ -7,9 +7,12 @@ namespace FlagKit.Server.Store;
 /// from that row, so every history read returns the same content as before.
 /// </summary>
 /// <remarks>
-/// The previous row of a document is its row with the highest revision below the row's own (the highest <c>seq</c>
-/// there; a write changes a document at most once). History rows are immutable, so the row a <c>before</c> is read
-/// from never changes. Rows older than the schema have <c>before_is_previous</c> false and their own <c>before</c>.
+/// The previous row of a document is its row with the highest revision below the row's own (a write changes a
+/// document at most once, so there is one), found by one descent of <c>history_by_key</c> (env, kind, key, revision).
+/// The lookup must not go by <c>(env_id, revision)</c>: a seed write of 10 000 documents puts 10 000 rows under one
+/// revision, and a planner that took the primary key for an equality on the revision scanned them all on every
+/// insert (a one-flag write at 10 000 flags went from 2.2 to 6 ms). History rows are immutable, so the row a
+/// <c>before</c> is read from never changes. Rows older than the schema have <c>before_is_previous</c> false and their own <c>before</c>.
 /// </remarks>
 internal static class StoreHistorySql
 {
@@ -22,9 +25,8 @@ internal static class StoreHistorySql
         SELECT @e, @r, @s, @k, @key, @a, @au, @c, @t, CASE WHEN previous.same THEN NULL ELSE @b END, @af, @sum, @op, previous.same
         FROM (SELECT COALESCE((
             SELECT p.after_json = @b FROM history p
-            WHERE p.env_id = @e AND p.kind = @k AND p.key = @key AND p.revision = (
-                SELECT MAX(q.revision) FROM history q WHERE q.env_id = @e AND q.kind = @k AND q.key = @key AND q.revision < @r)
-            ORDER BY p.seq DESC LIMIT 1), FALSE) AS same) AS previous
+            WHERE p.env_id = @e AND p.kind = @k AND p.key = @key AND p.revision < @r
+            ORDER BY p.revision DESC LIMIT 1), FALSE) AS same) AS previous
         RETURNING before_is_previous
         """;
 
@@ -36,9 +38,8 @@ internal static class StoreHistorySql
         h.revision, h.kind, h.key, h.action, h.author, h.comment, h.time,
         CASE WHEN h.before_is_previous THEN (
             SELECT p.after_json FROM history p
-            WHERE p.env_id = h.env_id AND p.kind = h.kind AND p.key = h.key AND p.revision = (
-                SELECT MAX(q.revision) FROM history q WHERE q.env_id = h.env_id AND q.kind = h.kind AND q.key = h.key AND q.revision < h.revision)
-            ORDER BY p.seq DESC LIMIT 1)
+            WHERE p.env_id = h.env_id AND p.kind = h.kind AND p.key = h.key AND p.revision < h.revision
+            ORDER BY p.revision DESC LIMIT 1)
         ELSE h.before_json END,
         h.after_json, h.summary, h.operation
         """;

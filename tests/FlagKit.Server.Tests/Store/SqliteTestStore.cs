@@ -37,6 +37,23 @@ internal sealed class SqliteTestStore(string prefix)
         return cmd.ExecuteScalar();
     }
 
+    /// <summary>The detail lines of SQLite's query plan for <paramref name="sql"/> (its parameters unbound), on this test's file.</summary>
+    public IReadOnlyList<string> QueryPlan(string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={FilePath};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        using var reader = cmd.ExecuteReader();
+        var details = new List<string>();
+        while (reader.Read())
+        {
+            details.Add(reader.GetString(reader.GetOrdinal("detail")));
+        }
+
+        return details;
+    }
+
     /// <summary>Deletes this test's file; the next test gets a new one.</summary>
     public void Delete()
     {
