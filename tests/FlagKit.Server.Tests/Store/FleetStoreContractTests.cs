@@ -8,22 +8,9 @@ namespace FlagKit.Server.Tests.Store;
 /// retries, taken once, bounded per flag before anything is written, pruned by age) and each replica's instance
 /// summary (replaced by its replica, listed while fresh, deleted, pruned).
 /// </summary>
-public abstract class FleetStoreContractTests
+public abstract class FleetStoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void TakeReportBatches_AfterAppends_ReturnsTheFlagsBatchesOnceOldestFirst()
@@ -134,16 +121,9 @@ public abstract class FleetStoreContractTests
         Assert.That(store.LoadInstanceSummaries(T0).Select(r => (r.Replica, r.Instances[0])), Is.EqualTo(new[] { ("replica-c", (byte)4) }));
     }
 
-    /// <summary>Opens the implementation under test.</summary>
-    private protected abstract IFlagStore OpenStore();
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
-
     private (IFlagStore Store, long Environment) OpenWithEnvironment()
     {
-        var store = OpenStore();
-        _open.Add(store);
+        var store = Open();
         var env = store.CreateEnvironment("prod", new AuditRecord(0, T0, "alice", "CreateEnvironment", "prod", "prod", 0, ""));
         return (store, env.Id);
     }

@@ -11,22 +11,9 @@ namespace FlagKit.Server.Tests.Store;
 /// both documents whole. Run against each store (<see cref="SqliteHistoryStorageContractTests"/>,
 /// <see cref="Postgres.PostgresHistoryStorageContractTests"/>).
 /// </summary>
-public abstract class HistoryStorageContractTests
+public abstract class HistoryStorageContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void Commit_EditsOfADocument_StoreEachBeforeOnlyAsThePreviousAfter()
@@ -134,17 +121,6 @@ public abstract class HistoryStorageContractTests
         Assert.That(Count("SELECT COUNT(*) FROM history WHERE before_json IS NOT NULL"), Is.EqualTo(1));
     }
 
-    /// <summary>Opens the store under test (the same database every time within one test; empty at the test's start).</summary>
-    private protected IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
-
-    /// <summary>Opens (migrating) the test's database.</summary>
-    private protected abstract IFlagStore OpenStore();
-
     /// <summary>Runs SQL directly against the test's database, outside the store.</summary>
     /// <param name="sql">The statement.</param>
     protected abstract void ExecuteRaw(string sql);
@@ -158,9 +134,6 @@ public abstract class HistoryStorageContractTests
     /// <param name="text">The bytes, as text.</param>
     /// <returns>SQL.</returns>
     protected abstract string Bytes(string text);
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
 
     private long Count(string sql) => Convert.ToInt64(ScalarRaw(sql), CultureInfo.InvariantCulture);
 

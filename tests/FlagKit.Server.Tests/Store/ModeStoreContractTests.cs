@@ -9,22 +9,9 @@ namespace FlagKit.Server.Tests.Store;
 /// <see cref="Postgres.PostgresModeStoreContractTests"/>): versions, the stale-version refusal, history and audit in the
 /// same transaction, immutable history, and durability across a reopen.
 /// </summary>
-public abstract class ModeStoreContractTests
+public abstract class ModeStoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void LoadModes_NeverChanged_IsNull()
@@ -88,29 +75,15 @@ public abstract class ModeStoreContractTests
         var first = Open();
         var env = first.CreateEnvironment("prod", Audit("prod"));
         first.CommitModes(Commit(env.Id, 0, "v1"));
-        first.Dispose();
-        _open.Remove(first);
+        Close(first);
 
         var again = Open();
 
         Assert.That(Encoding.UTF8.GetString(again.LoadModes(env.Id)!.Json), Is.EqualTo("v1"));
     }
 
-    /// <summary>Opens the store under test (same location each time within a test).</summary>
-    private protected abstract IFlagStore OpenStore();
-
     /// <summary>Runs raw SQL against the store's database.</summary>
     protected abstract void ExecuteRaw(string sql);
-
-    /// <summary>Deletes what the test created.</summary>
-    protected abstract void DeleteLocation();
-
-    private IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
 
     private static AuditRecord Audit(string environment, string action = "CreateEnvironment", string detail = "") =>
         new(0, T0, "alice", action, environment, environment, 0, detail);

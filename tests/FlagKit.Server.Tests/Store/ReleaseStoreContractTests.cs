@@ -8,22 +8,9 @@ namespace FlagKit.Server.Tests.Store;
 /// <see cref="Postgres.ReleaseStorePostgresTests"/>): one active release per flag per environment, state saved with its
 /// events in order, immutable events, active releases reloaded after a reopen.
 /// </summary>
-public abstract class ReleaseStoreContractTests
+public abstract class ReleaseStoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void CreateRelease_NewFlag_StoredActiveWithItsStartedEvent()
@@ -119,8 +106,7 @@ public abstract class ReleaseStoreContractTests
         var paused = store.CreateRelease(Release(env, "c"), Event("started", 1));
         store.SaveRelease(ended.Id, "completed", active: false, "{}", T0, Event("completed", 100));
         store.SaveRelease(paused.Id, "paused", active: true, "{\"p\":1}", T0, Event("paused", 1));
-        store.Dispose();
-        _open.Remove(store);
+        Close(store);
 
         var again = Open();
 
@@ -140,22 +126,9 @@ public abstract class ReleaseStoreContractTests
         Assert.That(store.GetReleaseEvents(1, 10).Single().Summary, Is.EqualTo("started at 1 %"));
     }
 
-    /// <summary>Opens (migrating) the test's database.</summary>
-    private protected abstract IFlagStore OpenStore();
-
     /// <summary>Runs SQL directly against the test's database, outside the store.</summary>
     /// <param name="sql">The statement.</param>
     protected abstract void ExecuteRaw(string sql);
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
-
-    private IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
 
     private static long Env(IFlagStore store, string name) =>
         store.CreateEnvironment(name, new AuditRecord(0, T0, "alice", "CreateEnvironment", name, name, 0, "")).Id;

@@ -9,23 +9,10 @@ namespace FlagKit.Server.Tests.Store;
 /// <see cref="Postgres.ReplicaStoreContractPostgresTests"/>): the change feed (documents committed since a revision) and
 /// leases (once-only work: held until expiry, renewed by the holder, taken over after expiry, given back).
 /// </summary>
-public abstract class ReplicaStoreContractTests
+public abstract class ReplicaStoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void ReadChangesSince_EachRevision_ReturnsTheDocumentsCommittedAfterIt()
@@ -107,21 +94,6 @@ public abstract class ReplicaStoreContractTests
 
         Assert.That((scheduler?.Holder, releases?.Holder), Is.EqualTo(("replica-1", "replica-2")));
     }
-
-    /// <summary>Opens the implementation under test on the test's database (a new one per test).</summary>
-    /// <returns>The store (closed at tear-down).</returns>
-    private IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
-
-    /// <summary>Opens the implementation under test.</summary>
-    private protected abstract IFlagStore OpenStore();
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
 
     private static CommitBatch Batch(long envId, long from, StoredDocument first, StoredDocument second)
     {

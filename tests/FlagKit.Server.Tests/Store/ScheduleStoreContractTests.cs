@@ -11,23 +11,10 @@ namespace FlagKit.Server.Tests.Store;
 /// | skipped; pending → cancelled), claims handed to one caller even from several stores at once, leases that run out,
 /// and an audit row in the same transaction as each change.
 /// </summary>
-public abstract class ScheduleStoreContractTests
+public abstract class ScheduleStoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
-    private readonly List<IFlagStore> _open = [];
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void AddSchedule_NewChange_PendingWithIdAndAuditRow()
@@ -201,22 +188,6 @@ public abstract class ScheduleStoreContractTests
         Assert.That(store.LoadFreezes(), Is.EqualTo(new[] { weekly }));
         Assert.That(store.GetAudit("prod", 10).Select(a => a.Action), Is.EqualTo(new[] { "FreezeRemove", "FreezeAdd", "FreezeAdd" }));
     }
-
-    /// <summary>Opens the store under test (the same database each time within one test; empty at its start).</summary>
-    /// <returns>The store; closed after the test.</returns>
-    private protected IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
-
-    /// <summary>Opens (migrating) the test's database.</summary>
-    /// <returns>The store.</returns>
-    private protected abstract IFlagStore OpenStore();
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
 
     private static bool SameRow(ScheduledChangeRecord a, ScheduledChangeRecord b) =>
         a with { Request = [] } == b with { Request = [] } && a.Request.AsSpan().SequenceEqual(b.Request);

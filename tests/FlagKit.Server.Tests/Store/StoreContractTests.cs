@@ -10,25 +10,12 @@ namespace FlagKit.Server.Tests.Store;
 /// <see cref="Postgres.PostgresStoreContractTests"/>): documents, revisions, commit with history and audit, idempotency
 /// keys, API keys, immutable history and audit, and migrations on an empty and on an existing database.
 /// </summary>
-public abstract class StoreContractTests
+public abstract class StoreContractTests : StoreContractFixture
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-    private readonly List<IFlagStore> _open = [];
 
     /// <summary>The schema version a fresh store must report.</summary>
     protected abstract int ExpectedSchemaVersion { get; }
-
-    [TearDown]
-    public void CloseStores()
-    {
-        foreach (var s in _open)
-        {
-            s.Dispose();
-        }
-
-        _open.Clear();
-        DeleteLocation();
-    }
 
     [Test]
     public void Open_EmptyDatabase_MigratesToCurrentVersion()
@@ -46,8 +33,7 @@ public abstract class StoreContractTests
         var first = Open();
         var env = first.CreateEnvironment("prod", Audit("prod", 0));
         first.Commit(Batch(env.Id, 0, Doc("a", 1, 1)), T0);
-        first.Dispose();
-        _open.Remove(first);
+        Close(first);
 
         var again = Open();
 
@@ -243,25 +229,9 @@ public abstract class StoreContractTests
         Assert.That(store.GetAudit("prod", 10).Select(a => a.Actor), Is.All.EqualTo("alice"));
     }
 
-    /// <summary>Opens the store under test (the same database every time within one test; empty at the test's start).</summary>
-    /// <returns>The store; closed after the test.</returns>
-    private protected IFlagStore Open()
-    {
-        var store = OpenStore();
-        _open.Add(store);
-        return store;
-    }
-
-    /// <summary>Opens (migrating) the test's database.</summary>
-    /// <returns>The store.</returns>
-    private protected abstract IFlagStore OpenStore();
-
     /// <summary>Runs SQL directly against the test's database, outside the store.</summary>
     /// <param name="sql">The statement.</param>
     protected abstract void ExecuteRaw(string sql);
-
-    /// <summary>Deletes the test's database.</summary>
-    protected abstract void DeleteLocation();
 
     /// <summary>A write of <paramref name="documents"/> from <paramref name="from"/> to the next revision.</summary>
     private static CommitBatch Batch(long envId, long from, StoredDocument first, StoredDocument? second = null, DateTimeOffset? time = null)
