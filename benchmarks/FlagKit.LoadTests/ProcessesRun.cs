@@ -22,7 +22,7 @@ internal static class ProcessesRun
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         }, fanout.OnLine);
-        long revision = (await server.Admin.PutDocumentAsync(Put(0))).Revision;
+        long revision = (await server.Admin.PutDocumentAsync(LoadFigures.Put("load", 0))).Revision;
 
         var children = new List<ChildProcess>();
         try
@@ -50,7 +50,7 @@ internal static class ProcessesRun
                 {
                     await ticker.WaitForNextTickAsync();
                     DateTimeOffset at = DateTimeOffset.UtcNow;
-                    WriteResponse write = await server.Admin.PutDocumentAsync(Put(i));
+                    WriteResponse write = await server.Admin.PutDocumentAsync(LoadFigures.Put("load", i));
                     requested[write.Revision] = at;
                     durable[write.Revision] = write.CommittedAt.ToDateTimeOffset();
                     revision = write.Revision;
@@ -81,8 +81,8 @@ internal static class ProcessesRun
             var lines = new List<string>
             {
                 $"processes run: {clients} SDK clients in {processes} child processes, {rate * seconds} changes at {rate}/s ({runSeconds:F1} s incl. convergence); server CPU {100 * serverCpu / runSeconds:F0} % of one core",
-                $"  request->durable (validate, compile, commit): p50 {Pct(requestToDurable, 50):F1} ms, p99 {Pct(requestToDurable, 99):F1} ms",
-                $"  durable->last stream written (server fan-out to all {clients}): p50 {Pct(durableToLastWritten, 50):F1} ms, p99 {Pct(durableToLastWritten, 99):F1} ms",
+                $"  request->durable (validate, compile, commit): p50 {LoadFigures.Percentile(requestToDurable, 50):F1} ms, p99 {LoadFigures.Percentile(requestToDurable, 99):F1} ms",
+                $"  durable->last stream written (server fan-out to all {clients}): p50 {LoadFigures.Percentile(durableToLastWritten, 50):F1} ms, p99 {LoadFigures.Percentile(durableToLastWritten, 99):F1} ms",
             };
             for (int i = 0; i < children.Count; i++)
             {
@@ -98,7 +98,7 @@ internal static class ProcessesRun
                 }
 
                 double cpu = (children[i].CpuTime - cpuBefore[i]).TotalSeconds;
-                lines.Add($"  process {i} ({children[i].Clients} clients, CPU {100 * cpu / runSeconds:F0} % of one core): last stream written->applied p50 {Pct(afterWritten, 50):F1} ms, p99 {Pct(afterWritten, 99):F1} ms; durable->applied p50 {Pct(durableToApplied, 50):F1} ms, p99 {Pct(durableToApplied, 99):F1} ms ({durableToApplied.Count} samples)");
+                lines.Add($"  process {i} ({children[i].Clients} clients, CPU {100 * cpu / runSeconds:F0} % of one core): last stream written->applied p50 {LoadFigures.Percentile(afterWritten, 50):F1} ms, p99 {LoadFigures.Percentile(afterWritten, 99):F1} ms; durable->applied p50 {LoadFigures.Percentile(durableToApplied, 50):F1} ms, p99 {LoadFigures.Percentile(durableToApplied, 99):F1} ms ({durableToApplied.Count} samples)");
             }
 
             return lines;
@@ -110,23 +110,5 @@ internal static class ProcessesRun
                 child.Dispose();
             }
         }
-    }
-
-    private static PutDocumentRequest Put(int value) => new()
-    {
-        Environment = ServerProcess.Environment,
-        Kind = DocumentKind.Flag,
-        Json = ByteString.CopyFromUtf8($$"""{ "key": "load", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
-    };
-
-    private static double Pct(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        double[] sorted = [.. values.Order()];
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 }

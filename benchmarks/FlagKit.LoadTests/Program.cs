@@ -22,6 +22,7 @@ using FlagKit.LoadTests;
 using FlagKit.Protocol.V1;
 using FlagKit.Sources;
 using Google.Protobuf;
+using static FlagKit.LoadTests.LoadFigures;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Contains("--child"))
@@ -378,28 +379,7 @@ static async Task WaitAsync(Func<bool> condition, string what)
     }
 }
 
-static PutDocumentRequest Put(string key, int value) => new()
-{
-    Environment = ServerProcess.Environment,
-    Kind = DocumentKind.Flag,
-    Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
-};
-
 static double Max(List<double> values) => values.Count == 0 ? double.NaN : values.Max();
-
-static double Percentile(List<double> values, double p)
-{
-    if (values.Count == 0)
-    {
-        return double.NaN;
-    }
-
-    double[] sorted = [.. values.Order()];
-    int index = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
-    return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
-}
-
-static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:F0} MB";
 
 // A realistic large environment: every flag has a rule with two conditions and a split; a tenth use a segment.
 static FlagFile LargeFile(int count)

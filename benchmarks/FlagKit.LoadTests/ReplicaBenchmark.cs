@@ -83,7 +83,7 @@ internal static class ReplicaBenchmark
             for (int i = 0; i < latencyWrites; i++)
             {
                 clients.ForEach(c => c.Reset());
-                WriteResponse write = await replicas[i % replicaCount].Admin.PutDocumentAsync(Put($"latency", i));
+                WriteResponse write = await replicas[i % replicaCount].Admin.PutDocumentAsync(LoadFigures.Put($"latency", i));
                 revision = write.Revision;
                 DateTimeOffset committed = write.CommittedAt.ToDateTimeOffset();
                 await WaitAsync(() => clients.All(c => c.AppliedAt(write.Revision) is not null), $"every client at revision {write.Revision}");
@@ -100,7 +100,7 @@ internal static class ReplicaBenchmark
                 var admin = replicas[w % replicaCount].Admin;
                 for (int n = 0; stop.Elapsed < TimeSpan.FromSeconds(writeSeconds); n++)
                 {
-                    WriteResponse answer = await admin.PutDocumentAsync(Put($"tp-{w}-{n}", n));
+                    WriteResponse answer = await admin.PutDocumentAsync(LoadFigures.Put($"tp-{w}-{n}", n));
                     Interlocked.Increment(ref acknowledged);
                     InterlockedMax(ref lastRevision, answer.Revision);
                 }
@@ -112,7 +112,7 @@ internal static class ReplicaBenchmark
             double convergeMs = converge.Elapsed.TotalMilliseconds;
 
             string row = string.Create(CultureInfo.InvariantCulture,
-                $"| {replicaCount} | {clientCount} ({string.Join(" / ", streams)}) | {acknowledged / seconds:F0} | {Percentile(latencies, 50):F1} / {Percentile(latencies, 99):F1} / {latencies.Max():F1} | {convergeMs:F0} | {perStreamKb:F0} |");
+                $"| {replicaCount} | {clientCount} ({string.Join(" / ", streams)}) | {acknowledged / seconds:F0} | {LoadFigures.Percentile(latencies, 50):F1} / {LoadFigures.Percentile(latencies, 99):F1} / {latencies.Max():F1} | {convergeMs:F0} | {perStreamKb:F0} |");
             Console.WriteLine(row);
             return row;
         }
@@ -146,19 +146,5 @@ internal static class ReplicaBenchmark
 
             await Task.Delay(5);
         }
-    }
-
-    private static PutDocumentRequest Put(string key, int value) => new()
-    {
-        Environment = ServerProcess.Environment,
-        Kind = DocumentKind.Flag,
-        Json = ByteString.CopyFromUtf8($$"""{ "key": "{{key}}", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
-    };
-
-    private static double Percentile(List<double> values, double p)
-    {
-        double[] sorted = [.. values.Order()];
-        int index = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
-        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }
 }

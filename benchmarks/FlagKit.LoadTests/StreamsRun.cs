@@ -40,7 +40,7 @@ internal static class StreamsRun
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         }, fanout.OnLine);
-        long revision = (await server.Admin.PutDocumentAsync(Put(0))).Revision;
+        long revision = (await server.Admin.PutDocumentAsync(LoadFigures.Put("streams", 0))).Revision;
         Console.Error.WriteLine($"server process {server.ProcessId}; load average {LoadAverage()}");
         string loadBefore = LoadAverage();
 
@@ -115,21 +115,21 @@ internal static class StreamsRun
         return
         [
             $"streams run: {open.Count} raw Sync streams over HTTP/2 from one process ({connectSeconds:F1} s to connect), heartbeat every {heartbeatSeconds:0.#} s; {quietSeconds:F0} s waited for the server to go quiet after the warm-ups",
-            $"  server memory: {Mb(baseline)} with {baseStreams} streams, {Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
-            $"  after {idleSeconds} s idle: {Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
+            $"  server memory: {LoadFigures.Mb(baseline)} with {baseStreams} streams, {LoadFigures.Mb(connected)} with {open.Count}: {perStream:F1} KB per idle stream (resident set delta)",
+            $"  after {idleSeconds} s idle: {LoadFigures.Mb(afterIdle)}: {perStreamIdle:F1} KB per idle stream",
             $"  idle {idleSeconds} s: server CPU {100 * idleCpu:F2} % of one core; {heartbeats} heartbeats received ({heartbeats / (double)idleSeconds:F0}/s)",
             $"  fan-out, {writes} one-flag writes (after {WarmupWrites} to {baseStreams} streams and {WarmupWritesAll} to all, not measured), each to all {open.Count} streams (server clock; last stream = last Transferred written):",
-            $"    request->durable: p50 {Pct(requestToDurable, 50):F1} ms, p99 {Pct(requestToDurable, 99):F1} ms",
-            $"    durable->last stream written: p50 {Pct(durableToLastWritten, 50):F1} ms, p99 {Pct(durableToLastWritten, 99):F1} ms, max {durableToLastWritten.Max():F1} ms",
-            $"    publish->last stream written: p50 {Pct(publishToLastWritten, 50):F1} ms, p99 {Pct(publishToLastWritten, 99):F1} ms",
-            $"    durable->last stream received (harness): p50 {Pct(durableToLastReceived, 50):F1} ms, p99 {Pct(durableToLastReceived, 99):F1} ms",
+            $"    request->durable: p50 {LoadFigures.Percentile(requestToDurable, 50):F1} ms, p99 {LoadFigures.Percentile(requestToDurable, 99):F1} ms",
+            $"    durable->last stream written: p50 {LoadFigures.Percentile(durableToLastWritten, 50):F1} ms, p99 {LoadFigures.Percentile(durableToLastWritten, 99):F1} ms, max {durableToLastWritten.Max():F1} ms",
+            $"    publish->last stream written: p50 {LoadFigures.Percentile(publishToLastWritten, 50):F1} ms, p99 {LoadFigures.Percentile(publishToLastWritten, 99):F1} ms",
+            $"    durable->last stream received (harness): p50 {LoadFigures.Percentile(durableToLastReceived, 50):F1} ms, p99 {LoadFigures.Percentile(durableToLastReceived, 99):F1} ms",
             $"    server CPU over the writes: {writesCpu:F1} s in {writesWall:F1} s ({1000 * writesCpu / Math.Max(1, writes):F0} ms per write); this harness (reading all {open.Count} streams) {harnessWritesCpu:F1} s",
             $"  load average (1/5/15 min): {loadBefore} at the start, {LoadAverage()} at the end",
         ];
 
         async Task<(WriteResponse Write, FanoutRecord Record)> WriteAndWaitAsync()
         {
-            WriteResponse write = await server.Admin.PutDocumentAsync(Put(++written));
+            WriteResponse write = await server.Admin.PutDocumentAsync(LoadFigures.Put("streams", ++written));
             await Wait(() => receipts.Count(write.Revision) >= open.Count, $"every stream received revision {write.Revision}");
             return (write, await fanout.WaitAsync(write.Revision));
         }
@@ -210,26 +210,6 @@ internal static class StreamsRun
             await Task.Delay(5);
         }
     }
-
-    private static PutDocumentRequest Put(int value) => new()
-    {
-        Environment = ServerProcess.Environment,
-        Kind = DocumentKind.Flag,
-        Json = ByteString.CopyFromUtf8($$"""{ "key": "streams", "kind": "number", "on": true, "variants": { "v": {{value}}, "off": -1 }, "offVariant": "off", "defaultRule": { "variant": "v" } }"""),
-    };
-
-    private static double Pct(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        double[] sorted = [.. values.Order()];
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
-
-    private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:F0} MB";
 
     /// <summary>Per revision: how many streams received its Transferred, and when the last one did.</summary>
     private sealed class Receipts

@@ -48,7 +48,7 @@ internal static class WriteThroughput
             sequential.Add(watch.Elapsed.TotalMilliseconds);
         }
 
-        Console.WriteLine($"one writer, one-flag writes, request -> durable answer: p50 {Percentile(sequential, 50):F2} ms, p90 {Percentile(sequential, 90):F2} ms, p99 {Percentile(sequential, 99):F2} ms, max {sequential.Max():F2} ms ({latencyWrites} writes)");
+        Console.WriteLine($"one writer, one-flag writes, request -> durable answer: p50 {LoadFigures.Percentile(sequential, 50):F2} ms, p90 {LoadFigures.Percentile(sequential, 90):F2} ms, p99 {LoadFigures.Percentile(sequential, 99):F2} ms, max {sequential.Max():F2} ms ({latencyWrites} writes)");
 
         var all = new List<double>[writers];
         var stop = Stopwatch.StartNew();
@@ -67,7 +67,7 @@ internal static class WriteThroughput
         var latencies = all.SelectMany(l => l).ToList();
         double cpu = (server.CpuTime - cpuBefore).TotalSeconds;
         Console.WriteLine(
-            $"{writers} writers, {elapsed:F1} s: {latencies.Count / elapsed:F0} writes/s sustained; request -> durable answer p50 {Percentile(latencies, 50):F2} ms, p99 {Percentile(latencies, 99):F2} ms; server CPU {cpu / elapsed * 100:F0} % of one core");
+            $"{writers} writers, {elapsed:F1} s: {latencies.Count / elapsed:F0} writes/s sustained; request -> durable answer p50 {LoadFigures.Percentile(latencies, 50):F2} ms, p99 {LoadFigures.Percentile(latencies, 99):F2} ms; server CPU {cpu / elapsed * 100:F0} % of one core");
     }
 
     // A one-flag write: the flag's rollout changes with every value, so every write commits.
@@ -100,12 +100,5 @@ internal static class WriteThroughput
                            "split": { "variants": [ { "variant": "on", "weight": {{rollout}} }, { "variant": "off", "weight": {{100 - rollout}} } ] } } ],
               "defaultRule": { "variant": "off" } }
             """);
-    }
-
-    private static double Percentile(List<double> values, double p)
-    {
-        double[] sorted = [.. values.Order()];
-        int index = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
-        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }
 }
