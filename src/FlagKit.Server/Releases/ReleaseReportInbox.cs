@@ -97,11 +97,7 @@ internal sealed class ReleaseReportInbox
         }
 
         var taken = new List<ReleaseReport>();
-        while (box.Queue.TryDequeue(out var report))
-        {
-            Interlocked.Decrement(ref box.Count);
-            taken.Add(report);
-        }
+        Drain(box, taken);
 
         if (_relay is { } relay)
         {
@@ -126,14 +122,21 @@ internal sealed class ReleaseReportInbox
             return 0;
         }
 
-        var dropped = 0;
-        while (box.Queue.TryDequeue(out _))
+        return Drain(box, into: null);
+    }
+
+    /// <summary>Empties <paramref name="box"/> into <paramref name="into"/> (or nowhere), freeing its capacity; returns how many.</summary>
+    private static int Drain(Box box, List<ReleaseReport>? into)
+    {
+        var n = 0;
+        while (box.Queue.TryDequeue(out var report))
         {
             Interlocked.Decrement(ref box.Count);
-            dropped++;
+            into?.Add(report);
+            n++;
         }
 
-        return dropped;
+        return n;
     }
 
     private sealed class Box
