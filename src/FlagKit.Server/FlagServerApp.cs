@@ -85,6 +85,7 @@ internal static class FlagServerApp
         services.AddReplication(options);
         services.TryAddSingleton<Releases.ReleaseReportInbox>();
         services.AddSingleton<TelemetryIngest>();
+        services.AddSingleton<Sync.Direct.DirectSyncRouter>();
         services.AddSingleton<Releases.IReleaseNotifier, Releases.LoggingReleaseNotifier>();
         services.AddSingleton<Releases.IReleaseNotifier, Releases.WebhookReleaseNotifier>();
         services.AddSingleton<Releases.ReleaseRunner>();
@@ -208,6 +209,13 @@ internal static class FlagServerApp
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(options.CertificatePath, options.CertificatePassword);
             }
+
+            // After TLS: connections whose first request is Sync are served by the direct path (Sync.Direct).
+            listen.Use(next =>
+            {
+                var router = listen.ApplicationServices.GetRequiredService<Sync.Direct.DirectSyncRouter>();
+                return connection => router.OnConnectedAsync(connection, next);
+            });
         });
 
         if (options.HttpPort is { } httpPort)

@@ -106,6 +106,14 @@ internal sealed class FlagServerOptions
     /// </summary>
     public int MaxSyncRequestBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Whether connections whose first request is a Sync call are served by FlagKit's own HTTP/2 path for Sync streams
+    /// (an idle stream then costs a few KB instead of a whole ASP.NET Core request; a change reaches a connection's
+    /// streams in one write). Off: ASP.NET Core serves every call. Applies to the endpoints the server configures
+    /// itself, not to <c>Kestrel:Endpoints</c>.
+    /// </summary>
+    public bool DirectSyncConnections { get; set; } = true;
+
     /// <summary>Snapshot and delta batches are cut into messages of at most about this many bytes.</summary>
     public int BatchChunkBytes { get; set; } = 1024 * 1024;
 

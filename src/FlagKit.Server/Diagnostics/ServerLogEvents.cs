@@ -28,6 +28,9 @@ internal static class ServerLogEvents
     public const int HeartbeatStopped = 3206;
     public const int FanoutCompleted = 3250;
     public const int TelemetryRateLimited = 3260;
+    public const int DirectConnectionError = 3270;
+    public const int DirectHandlerFailed = 3271;
+    public const int DirectKeepAliveTimedOut = 3272;
 
     // Web console (ConsoleAntiforgery, ConsoleAuth): 3300-3399.
     public const int ConsoleAntiforgeryRefused = 3300;

@@ -41,6 +41,9 @@ internal sealed class FlagSyncService
     private readonly TelemetryIngest _telemetry;
     private (string Environment, string Instance, int Version) _telemetryStream;
 
+    /// <summary>Where SDK telemetry summaries go (the Sync method's request reader admits them against its limits).</summary>
+    internal TelemetryIngest Telemetry => _telemetry;
+
     /// <summary>Creates the service (one per call, as gRPC services are).</summary>
     /// <param name="hubs">The environment hubs.</param>
     /// <param name="instances">Connected instances.</param>
@@ -208,7 +211,6 @@ internal sealed class FlagSyncService
     private async Task ServeAsync(
         IAsyncStreamReader<SyncRequest> requests, IServerStreamWriter<SyncFrame> responses, ServerCallContext context, SyncSubscriber subscriber, SyncFrame welcome)
     {
-        var http = context.GetHttpContext();
         using var done = new CancellationTokenSource();
         var doneToken = done.Token;
         // The call ending ends the subscriber: one registration per stream instead of linked token sources (streams
@@ -226,20 +228,20 @@ internal sealed class FlagSyncService
                 if (!welcoming.IsCompleted && await Task.WhenAny(welcoming, subscriber.Ended).ConfigureAwait(false) != welcoming)
                 {
                     // Ended while the Welcome waits on a client that does not read: the watchdog bounds the wait.
-                    _ = AbortIfStuckAsync(http, subscriber, doneToken);
+                    _ = AbortIfStuckAsync(context, subscriber, doneToken);
                     watched = true;
                 }
 
                 await welcoming.ConfigureAwait(false);
 
                 // From here the pump writes every queued batch into the body: nothing waits per stream but the await below.
-                subscriber.Attach(http.Response.BodyWriter, _hubs.Pump, _instances, _time);
+                subscriber.Attach(ResponseBody(context), _hubs.Pump, _instances, _time);
             }
 
             await subscriber.Ended.ConfigureAwait(false);
             if (!watched)
             {
-                _ = AbortIfStuckAsync(http, subscriber, doneToken);
+                _ = AbortIfStuckAsync(context, subscriber, doneToken);
             }
 
             // A write in progress (a flush the transport holds back) ends first; the watchdog aborts it if it does not.
@@ -328,7 +330,11 @@ internal sealed class FlagSyncService
         }
     }
 
-    private async Task AbortIfStuckAsync(HttpContext http, SyncSubscriber subscriber, CancellationToken done)
+    /// <summary>The response body the pump writes into: the direct stream's, or the ASP.NET Core response's.</summary>
+    private static System.IO.Pipelines.PipeWriter ResponseBody(ServerCallContext context) =>
+        context is Direct.DirectSyncStream direct ? direct.Body : context.GetHttpContext().Response.BodyWriter;
+
+    private async Task AbortIfStuckAsync(ServerCallContext context, SyncSubscriber subscriber, CancellationToken done)
     {
         // A subscriber that does not read cannot take its last message either: give it a bounded time, then abort the
         // HTTP/2 stream so that nothing of it stays in server memory. A revoked or refused stream has no message to
@@ -351,6 +357,13 @@ internal sealed class FlagSyncService
         }
 
         ServerLog.StreamAborted(_logger, subscriber.Id, grace, subscriber.EndReason);
-        http.Abort();
+        if (context is Direct.DirectSyncStream direct)
+        {
+            direct.Connection.AbortStream(direct);
+        }
+        else
+        {
+            context.GetHttpContext().Abort();
+        }
     }
 }

@@ -23,5 +23,6 @@ internal sealed class SyncMethodProvider : IServiceMethodProvider<FlagSyncServic
 
     /// <inheritdoc />
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<FlagSyncService> context) =>
-        context.AddDuplexStreamingMethod(SyncMethod, [], static (service, requests, responses, call) => service.Sync(TelemetryGateReader.For(requests, call), responses, call));
+        context.AddDuplexStreamingMethod(SyncMethod, [], static (service, requests, responses, call) =>
+            service.Sync(new TelemetryGateReader(requests, service.Telemetry, Auth.ApiKeyInterceptor.GetCaller(call).Environment), responses, call));
 }

@@ -79,6 +79,38 @@ internal sealed class SyncRequestFrame
         }
     }
 
+    /// <summary>
+    /// A frame of a message read by the direct transport into a buffer rented from <see cref="ArrayPool{T}.Shared"/>:
+    /// a summary keeps the buffer (given back when parsed or dropped), anything else is parsed now and the buffer given back.
+    /// </summary>
+    /// <param name="rented">The message bytes (the frame owns the buffer from here).</param>
+    /// <param name="length">Bytes of the message.</param>
+    /// <returns>The frame.</returns>
+    /// <exception cref="RpcException">INVALID_ARGUMENT: the bytes are not a SyncRequest.</exception>
+    public static SyncRequestFrame FromRented(byte[] rented, int length)
+    {
+        if (length > 0 && rented[0] == TelemetryTag)
+        {
+            return new SyncRequestFrame(null, rented, length);
+        }
+
+        try
+        {
+            return new SyncRequestFrame(SyncRequest.Parser.ParseFrom(rented, 0, length), null, 0);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request is not a valid {nameof(SyncRequest)} message: {e.Message}"));
+        }
+        finally
+        {
+            if (rented.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     private static SyncRequestFrame Decode(DeserializationContext context)
     {
         var payload = context.PayloadAsReadOnlySequence();

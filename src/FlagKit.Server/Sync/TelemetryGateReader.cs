@@ -34,13 +34,6 @@ internal sealed class TelemetryGateReader : IAsyncStreamReader<SyncRequest>
     /// <inheritdoc />
     public SyncRequest Current { get; private set; } = null!;
 
-    /// <summary>The reader of a call: its frames, the server's <see cref="TelemetryIngest"/>, its key's environment.</summary>
-    /// <param name="frames">The frames.</param>
-    /// <param name="call">The call (authenticated).</param>
-    /// <returns>The reader.</returns>
-    public static TelemetryGateReader For(IAsyncStreamReader<SyncRequestFrame> frames, ServerCallContext call) =>
-        new(frames, call.GetHttpContext().RequestServices.GetRequiredService<TelemetryIngest>(), ApiKeyInterceptor.GetCaller(call).Environment);
-
     /// <inheritdoc />
     public async Task<bool> MoveNext(CancellationToken cancellationToken)
     {
