@@ -149,7 +149,7 @@ internal sealed partial class DirectSyncConnection
         {
             int length;
             List<DirectSyncStream>? drained = null;
-            lock (_lock)
+            lock (Lock)
             {
                 ReturnSpareLocked(batch);
                 if (_pendingLength == 0 || _outputClosed)
@@ -187,7 +187,7 @@ internal sealed partial class DirectSyncConnection
 
             if (result.IsCompleted || result.IsCanceled)
             {
-                lock (_lock)
+                lock (Lock)
                 {
                     _outputClosed = true;
                     _flushing = false;

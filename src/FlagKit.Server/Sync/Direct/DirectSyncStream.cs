@@ -80,9 +80,6 @@ internal sealed class DirectSyncStream : ServerCallContext, IAsyncStreamReader<S
     public SyncRequestFrame Current { get; private set; } = null!;
 
     /// <inheritdoc />
-    public WriteOptions? WriteOptions { get; set; }
-
-    /// <inheritdoc />
     protected override string MethodCore => DirectSyncRouter.SyncPath;
 
     /// <inheritdoc />
@@ -107,7 +104,7 @@ internal sealed class DirectSyncStream : ServerCallContext, IAsyncStreamReader<S
     protected override Status StatusCore { get; set; }
 
     /// <inheritdoc />
-    protected override WriteOptions? WriteOptionsCore { get => WriteOptions; set => WriteOptions = value; }
+    protected override WriteOptions? WriteOptionsCore { get; set; }
 
     /// <inheritdoc />
     protected override AuthContext AuthContextCore => new(null, []);
@@ -118,7 +115,7 @@ internal sealed class DirectSyncStream : ServerCallContext, IAsyncStreamReader<S
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Task waiter;
+            var waiter = Task.CompletedTask;
             (byte[] Bytes, int Length) message;
             lock (Connection.Lock)
             {
