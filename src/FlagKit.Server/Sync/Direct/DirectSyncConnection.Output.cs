@@ -28,6 +28,9 @@ internal sealed partial class DirectSyncConnection
     /// <summary>Whether the pending bytes are over the high-water mark (a stream's flush then waits).</summary>
     private bool OverHighWaterLocked => _pendingLength >= PendingHighWater;
 
+    /// <summary>Whether the pending bytes are so far over the high-water mark that the peer's requests for answers are refused.</summary>
+    private bool OverControlLimitLocked => _pendingLength >= PendingHighWater * 2;
+
     /// <summary>Reserves room for <paramref name="bytes"/> more pending bytes. Caller holds the lock.</summary>
     private Span<byte> ReserveLocked(int bytes)
     {

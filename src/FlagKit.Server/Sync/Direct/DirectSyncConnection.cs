@@ -296,6 +296,12 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
 
     private void ProcessFrameLocked(Http2Frame frame, ReadOnlySequence<byte> payload, ref List<DirectSyncStream>? started)
     {
+        if (OverControlLimitLocked && frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.Headers)
+        {
+            // Frames this side must answer, from a peer that does not read the answers (a PING or SETTINGS flood).
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"The peer sends frames that need answers while {PendingHighWater * 2} bytes to it are unread.");
+        }
+
         if (_headerStreamId != 0 && frame.Type != Http2FrameType.Continuation)
         {
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"A {frame.Type} frame arrived inside the header block of stream {_headerStreamId}.");
@@ -529,10 +535,12 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             // Not for this connection: the client retries it on another one, which Kestrel serves.
             WriteResetLocked(streamId, Http2ErrorCode.RefusedStream);
             GoAwayLocked();
+            CloseIfDoneLocked();
             return null;
         }
 
-        if (_goAwaySent || _peerGoAway || _closing || _streams.Count >= _router.MaxStreamsPerConnection)
+        // Handlers, not open streams, are counted: a stream reset at once still has its handler running.
+        if (_goAwaySent || _peerGoAway || _closing || _handlers >= _router.MaxStreamsPerConnection)
         {
             WriteResetLocked(streamId, Http2ErrorCode.RefusedStream);
             return null;
