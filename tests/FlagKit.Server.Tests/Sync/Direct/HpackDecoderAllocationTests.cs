@@ -4,7 +4,7 @@ namespace FlagKit.Server.Tests.Sync.Direct;
 
 /// <summary>
 /// What decoding costs in allocations: nothing for static indexes and raw literals (handed over where they lie in the
-/// block), nothing for Huffman literals once the decoder's scratch buffer has grown to fit them.
+/// block), nothing for Huffman literals once the shared array pool holds a scratch buffer for them.
 /// </summary>
 public sealed class HpackDecoderAllocationTests
 {
@@ -20,7 +20,7 @@ public sealed class HpackDecoderAllocationTests
 
         // :method GET, :path /sample/path (not indexed), :authority www.example.com (Huffman, not indexed).
         var request = Convert.FromHexString("82" + "040c2f73616d706c652f70617468" + "018cf1e3c2e5f23a6ba0ab90f4ff");
-        decoder.Decode(request, counter); // first Huffman string sizes the scratch buffer
+        decoder.Decode(request, counter); // warms the shared pool's buffer for Huffman strings
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1000; i++)
         {
