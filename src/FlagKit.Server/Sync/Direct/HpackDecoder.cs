@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace FlagKit.Server.Sync.Direct;
 
 /// <summary>
@@ -8,9 +10,10 @@ namespace FlagKit.Server.Sync.Direct;
 /// </summary>
 /// <remarks>
 /// A block that only references the static table, or holds raw literals that are not indexed, allocates nothing: raw
-/// strings are handed to the handler where they lie in the block. Huffman-coded strings are decoded into one scratch
-/// buffer per decoder, grown on demand and never beyond the header list size limit. Every field is checked against
-/// that limit before its bytes are copied or decoded anywhere.
+/// strings are handed to the handler where they lie in the block. Huffman-coded strings are decoded into a scratch
+/// buffer rented from the shared array pool for the block (grown on demand, never asked for more than the header list
+/// size limit) and returned at its end, so an idle connection's decoder holds no buffer. Every field is checked
+/// against that limit before its bytes are copied or decoded anywhere.
 /// </remarks>
 internal sealed class HpackDecoder
 {
@@ -47,6 +50,18 @@ internal sealed class HpackDecoder
     {
         ArgumentNullException.ThrowIfNull(handler);
         _listSize = 0;
+        try
+        {
+            DecodeFields(block, handler);
+        }
+        finally
+        {
+            ReturnScratch();
+        }
+    }
+
+    private void DecodeFields(ReadOnlySpan<byte> block, IHpackHeaderHandler handler)
+    {
         var position = 0;
         var fieldSeen = false;
         while (position < block.Length)
@@ -208,8 +223,20 @@ internal sealed class HpackDecoder
             return;
         }
 
-        // Doubling, capped at the header list size limit (callers never ask for more than it).
-        Array.Resize(ref _scratch, (int)Math.Min(_maxHeaderListSize, Math.Max(length, _scratch.Length * 2L)));
+        // Doubling, capped at the header list size limit (callers never ask for more than it); contents kept.
+        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(_maxHeaderListSize, Math.Max(length, _scratch.Length * 2L)));
+        _scratch.CopyTo(grown, 0);
+        ReturnScratch();
+        _scratch = grown;
+    }
+
+    private void ReturnScratch()
+    {
+        if (_scratch.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
     }
 
     private ReadOnlySpan<byte> Name(int index, int offset) =>

@@ -8,12 +8,19 @@ internal static class HpackStaticTable
     /// <summary>Entries in the table; dynamic table indexes start after it.</summary>
     public const int Count = 61;
 
-    private static readonly byte[][] Names;
-    private static readonly byte[][] Values;
+    private static readonly (byte[] Name, byte[] Value)[] Entries = Build();
 
-#pragma warning disable CA1810 // Both arrays come from one list; an explicit constructor reads best.
-    static HpackStaticTable()
-#pragma warning restore CA1810
+    /// <summary>The name of an entry.</summary>
+    /// <param name="index">1 to <see cref="Count"/>.</param>
+    /// <returns>The name's bytes.</returns>
+    public static ReadOnlySpan<byte> Name(int index) => Entries[index - 1].Name;
+
+    /// <summary>The value of an entry (empty for most).</summary>
+    /// <param name="index">1 to <see cref="Count"/>.</param>
+    /// <returns>The value's bytes.</returns>
+    public static ReadOnlySpan<byte> Value(int index) => Entries[index - 1].Value;
+
+    private static (byte[] Name, byte[] Value)[] Build()
     {
         (string Name, string Value)[] entries =
         [
@@ -79,17 +86,6 @@ internal static class HpackStaticTable
             ("via", ""),
             ("www-authenticate", ""),
         ];
-        Names = Array.ConvertAll(entries, e => Encoding.ASCII.GetBytes(e.Name));
-        Values = Array.ConvertAll(entries, e => Encoding.ASCII.GetBytes(e.Value));
+        return Array.ConvertAll(entries, e => (Encoding.ASCII.GetBytes(e.Name), Encoding.ASCII.GetBytes(e.Value)));
     }
-
-    /// <summary>The name of an entry.</summary>
-    /// <param name="index">1 to <see cref="Count"/>.</param>
-    /// <returns>The name's bytes.</returns>
-    public static ReadOnlySpan<byte> Name(int index) => Names[index - 1];
-
-    /// <summary>The value of an entry (empty for most).</summary>
-    /// <param name="index">1 to <see cref="Count"/>.</param>
-    /// <returns>The value's bytes.</returns>
-    public static ReadOnlySpan<byte> Value(int index) => Values[index - 1];
 }
