@@ -61,6 +61,12 @@ public sealed class TestFlagServer : IAsyncDisposable
     /// <summary>A channel to <see cref="Address"/> (no credentials: pass keys per call or use the clients below).</summary>
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>
+    /// The channel of <see cref="CreateSyncClient"/>: its own connections, whose first call is Sync, as an SDK's are (so
+    /// the server serves them on its direct Sync path; <see cref="Channel"/>'s first call is usually an admin call).
+    /// </summary>
+    public GrpcChannel SyncChannel { get; private set; } = null!;
+
     /// <summary>An admin API client that sends <see cref="AdminKey"/>.</summary>
     public FlagAdmin.FlagAdminClient Admin { get; private set; } = null!;
 
@@ -111,7 +117,13 @@ public sealed class TestFlagServer : IAsyncDisposable
     /// <summary>A raw sync client (the generated one) that sends <paramref name="key"/>.</summary>
     /// <param name="key">The API key; <see cref="SdkKey"/> by default.</param>
     /// <returns>The client.</returns>
-    public FlagSync.FlagSyncClient CreateSyncClient(string? key = SdkKey) => new(CallInvoker(key));
+    public FlagSync.FlagSyncClient CreateSyncClient(string? key = SdkKey) => new(key is null
+        ? SyncChannel.CreateCallInvoker()
+        : SyncChannel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + key);
+            return metadata;
+        }));
 
     /// <summary>An admin client with another key (or none).</summary>
     /// <param name="key">The API key, or null.</param>
@@ -146,6 +158,7 @@ public sealed class TestFlagServer : IAsyncDisposable
         // A new channel: the old one's pooled HTTP/2 connection may not have noticed yet that the stopped server closed
         // it, and the first call on it would fail ("the HTTP/2 server closed the connection").
         Channel.Dispose();
+        SyncChannel.Dispose();
         OpenChannel();
     }
 
@@ -162,6 +175,15 @@ public sealed class TestFlagServer : IAsyncDisposable
             },
         });
         Admin = new FlagAdmin.FlagAdminClient(CallInvoker(AdminKey));
+        SyncChannel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            },
+        });
     }
 
     /// <inheritdoc />
@@ -169,6 +191,7 @@ public sealed class TestFlagServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         Channel?.Dispose();
+        SyncChannel?.Dispose();
         if (_ownsDirectory)
         {
             try

@@ -314,9 +314,9 @@ internal sealed class FlagSyncService
                 }
             }
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.ResourceExhausted)
         {
-            // A message over a bound, or not a SyncRequest: the stream ends with the reason.
+            // A message over a bound, or not a SyncRequest: the stream ends with the reason (INVALID_ARGUMENT).
             ServerLog.StreamMessageRefused(_logger, subscriber.Id, UntrustedText.ForLog(e.Status.Detail));
             subscriber.End(SubscriberEnd.Refused, e.Status.Detail);
         }

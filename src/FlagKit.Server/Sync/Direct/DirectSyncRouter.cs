@@ -40,6 +40,7 @@ internal sealed class DirectSyncRouter
     private readonly ObjectFactory _serviceFactory;
     private readonly ApiKeyInterceptor _auth;
     private readonly TelemetryIngest _telemetry;
+    private long _connectionsServed;
 
     /// <summary>Creates the router.</summary>
     /// <param name="services">The application's services (the Sync service is made from them per stream).</param>
@@ -93,6 +94,9 @@ internal sealed class DirectSyncRouter
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>Connections served here since the server started (the others went to Kestrel).</summary>
+    public long ConnectionsServed => Interlocked.Read(ref _connectionsServed);
+
     /// <summary>The log.</summary>
     public ILogger Logger { get; }
 
@@ -119,6 +123,7 @@ internal sealed class DirectSyncRouter
             return;
         }
 
+        Interlocked.Increment(ref _connectionsServed);
         await new DirectSyncConnection(context, this).RunAsync().ConfigureAwait(false);
     }
 
