@@ -27,8 +27,12 @@ internal static class StreamsRun
     /// </summary>
     private const int WarmupWrites = 150;
 
-    /// <summary>Writes fanned out to all the streams before memory is read and the measured phases: the pools take their size.</summary>
-    private const int WarmupWritesAll = 20;
+    /// <summary>
+    /// Writes fanned out to all the streams before memory is read and the measured phases: the pools take their size,
+    /// and the admin write path reaches its last JIT tier (with 20, the JIT's tiering thread still took half of the
+    /// server's CPU during the measured writes, recompiling Kestrel's and the write pipeline's methods with PGO).
+    /// </summary>
+    private const int WarmupWritesAll = 80;
 
     public static async Task<List<string>> RunAsync(string serverDll, int streams, int writes, int idleSeconds, double heartbeatSeconds)
     {

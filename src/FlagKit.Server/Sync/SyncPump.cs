@@ -14,8 +14,15 @@ namespace FlagKit.Server.Sync;
 /// </remarks>
 internal sealed class SyncPump : IThreadPoolWorkItem
 {
-    /// <summary>Streams one worker writes before it lets the thread pool run what their writes woke (the connections' frame writers).</summary>
-    private const int StreamsPerTurn = 64;
+    /// <summary>
+    /// What one worker writes before it lets the thread pool run what its writes woke: 64 streams served by ASP.NET Core
+    /// (each write wakes the stream's frame writer and holds a 4 KB transport block until it runs), or 1 024 streams
+    /// served by the direct path (a write is a copy into its connection's pending output, one flusher per connection).
+    /// </summary>
+    private const int TurnBudget = 1024;
+
+    /// <summary>What writing one ASP.NET Core stream costs of <see cref="TurnBudget"/> (a direct stream costs 1).</summary>
+    private const int KestrelStreamCost = TurnBudget / 64;
 
     private readonly ConcurrentQueue<SyncSubscriber> _ready = new();
     private int _running;
@@ -46,7 +53,8 @@ internal sealed class SyncPump : IThreadPoolWorkItem
         while (_ready.TryDequeue(out var subscriber))
         {
             subscriber.WriteQueued();
-            if (++written == StreamsPerTurn && !_ready.IsEmpty)
+            written += subscriber.WritesDirect ? 1 : KestrelStreamCost;
+            if (written >= TurnBudget && !_ready.IsEmpty)
             {
                 // The rest goes behind the frame writers this turn woke: each stream's bytes sit in a 4 KB transport
                 // block until its connection's writer takes them, and the transport's pool keeps every block that a

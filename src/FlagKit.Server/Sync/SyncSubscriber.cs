@@ -269,6 +269,9 @@ internal sealed class SyncSubscriber : IDisposable
         }
     }
 
+    /// <summary>Whether its body is a direct stream's (<see cref="Direct.DirectStreamBody"/>): a write is a copy, no wake-up.</summary>
+    internal bool WritesDirect => _body is Direct.DirectStreamBody;
+
     /// <summary>Ends the subscriber (the stream closed) unless it ended already.</summary>
     public void Dispose() => End(SubscriberEnd.ClientGone, "stream closed");
 
