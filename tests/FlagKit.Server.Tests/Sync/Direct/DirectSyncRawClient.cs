@@ -51,9 +51,9 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
     }
 
     /// <summary>HEADERS of a Sync request (END_HEADERS), then its Hello as DATA (unless <paramref name="hello"/> is false).</summary>
-    public async Task OpenSyncAsync(int streamId, string? key = TestFlagServer.SdkKey, bool hello = true)
+    public async Task OpenSyncAsync(int streamId, string? key = TestFlagServer.SdkKey, bool hello = true, params (string Name, string Value)[] extra)
     {
-        await WriteFrameAsync(Http2FrameType.Headers, Http2Frame.EndHeaders, streamId, SyncRequestBlock(key));
+        await WriteFrameAsync(Http2FrameType.Headers, Http2Frame.EndHeaders, streamId, SyncRequestBlock(key, extra));
         if (hello)
         {
             await WriteFrameAsync(Http2FrameType.Data, 0, streamId, HelloMessage());
@@ -74,6 +74,29 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
         var payload = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
         return WriteFrameAsync(Http2FrameType.RstStream, 0, streamId, payload);
+    }
+
+    /// <summary>Several frames in one socket write (the server reads them in one batch).</summary>
+    public async Task WriteFramesAsync(params (Http2FrameType Type, byte Flags, int StreamId, byte[] Payload)[] frames)
+    {
+        var all = new MemoryStream();
+        foreach (var (type, flags, streamId, payload) in frames)
+        {
+            var header = new byte[Http2Frame.HeaderLength];
+            Http2Frame.Write(header, payload.Length, type, flags, streamId);
+            all.Write(header);
+            all.Write(payload);
+        }
+
+        await _socket.WriteAsync(all.ToArray());
+    }
+
+    /// <summary>The fields of a header block the server sent (its encoder uses no dynamic table).</summary>
+    public static List<(string Name, string Value)> DecodeFields(byte[] block)
+    {
+        var fields = new HpackFieldRecorder();
+        new HpackDecoder(4096, 64 * 1024).Decode(block, fields);
+        return fields.Fields;
     }
 
     /// <summary>One frame.</summary>
@@ -213,7 +236,7 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
     }
 
     /// <summary>The HPACK block of a Sync request (literal fields only).</summary>
-    public static byte[] SyncRequestBlock(string? key = TestFlagServer.SdkKey)
+    public static byte[] SyncRequestBlock(string? key = TestFlagServer.SdkKey, params (string Name, string Value)[] extra)
     {
         var fields = new List<(string Name, string Value)>
         {
@@ -224,6 +247,8 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
         {
             fields.Add(("authorization", "Bearer " + key));
         }
+
+        fields.AddRange(extra);
 
         var block = new byte[fields.Sum(f => HpackEncoder.LiteralLength(f.Name, f.Value))];
         var written = 0;
