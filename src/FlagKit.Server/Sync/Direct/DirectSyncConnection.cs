@@ -576,6 +576,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         await Task.Yield();
         Status status;
         Metadata? trailers = null;
+        using var deadline = StartDeadline(stream);
         try
         {
             await _router.InvokeAsync(stream).ConfigureAwait(false);
@@ -596,12 +597,24 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = new Status(StatusCode.Unknown, "Exception was thrown by handler.");
         }
 
-        if (stream.Deadline != DateTime.MaxValue && status.StatusCode != StatusCode.OK && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
+        if (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
         {
             status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
 
         CompleteStream(stream, status, trailers);
+    }
+
+    /// <summary>A call with grpc-timeout is cancelled at its deadline (as ASP.NET Core's gRPC does); null without one.</summary>
+    private ITimer? StartDeadline(DirectSyncStream stream)
+    {
+        if (stream.Deadline == DateTime.MaxValue)
+        {
+            return null;
+        }
+
+        var left = stream.Deadline - _router.Time.GetUtcNow().UtcDateTime;
+        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).Cancel(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The handler returned: trailers (or a trailers-only response) end the stream, which is forgotten.</summary>
