@@ -223,9 +223,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                 return;
             }
 
+            List<DirectSyncStream>? started = null;
             try
             {
-                List<DirectSyncStream>? started = null;
                 lock (Lock)
                 {
                     _lastReceived = _router.Time.GetTimestamp();
@@ -249,6 +249,17 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                         _ = RunHandlerAsync(stream);
                     }
                 }
+            }
+            catch when (started is not null)
+            {
+                // A connection error after streams opened in the same read: their handlers never start, so they are
+                // not counted (the close would wait for them).
+                lock (Lock)
+                {
+                    _handlers -= started.Count;
+                }
+
+                throw;
             }
             finally
             {
