@@ -516,6 +516,13 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         _fields = default;
         if (_streams.TryGetValue(streamId, out var open))
         {
+            // A header block after END_STREAM (RFC 9113 section 5.1, half-closed (remote)).
+            if (open.RemoteEnded)
+            {
+                ResetLocked(open, Http2ErrorCode.StreamClosed);
+                return;
+            }
+
             // Trailers: they must end the stream; gRPC clients send none, and their fields are not used.
             if (!endStream)
             {
