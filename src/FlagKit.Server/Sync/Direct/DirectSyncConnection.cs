@@ -59,6 +59,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     /// <summary>How long a closing connection waits for its handlers, then for its output to drain.</summary>
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
 
+    private readonly bool _settingsSent;
     private long _lastReceived;
     private long _pingSent;
     private ITimer? _keepAlive;
@@ -66,8 +67,10 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     /// <summary>Creates the connection over a transport whose unread input starts with the client preface.</summary>
     /// <param name="context">The transport connection.</param>
     /// <param name="router">Settings, the service and the log.</param>
-    public DirectSyncConnection(ConnectionContext context, DirectSyncRouter router)
+    /// <param name="settingsSent">Whether the router sent the server's SETTINGS already (while it waited for the first request).</param>
+    public DirectSyncConnection(ConnectionContext context, DirectSyncRouter router, bool settingsSent = false)
     {
+        _settingsSent = settingsSent;
         _context = context;
         _router = router;
         _input = context.Transport.Input;
@@ -193,14 +196,14 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
 
     private void SendPreface()
     {
-        Span<byte> settings = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt16BigEndian(settings, 0x3);
-        BinaryPrimitives.WriteUInt32BigEndian(settings[2..], (uint)_router.MaxStreamsPerConnection);
-        BinaryPrimitives.WriteUInt16BigEndian(settings[6..], 0x6);
-        BinaryPrimitives.WriteUInt32BigEndian(settings[8..], (uint)_router.MaxHeaderListSize);
+        if (_settingsSent)
+        {
+            return;
+        }
+
         lock (Lock)
         {
-            WriteFrameLocked(Http2FrameType.Settings, 0, 0, settings);
+            WriteFrameLocked(Http2FrameType.Settings, 0, 0, _router.ServerSettings);
         }
     }
 
