@@ -59,6 +59,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     /// <summary>How long a closing connection waits for its handlers, then for its output to drain.</summary>
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest wait of a timer (2^32 - 2 ms).</summary>
+    private static readonly TimeSpan MaxDeadlineWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly bool _settingsSent;
     private long _lastReceived;
     private long _pingSent;
@@ -576,7 +579,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         var deadline = DateTime.MaxValue;
         if (fields.Timeout is { } timeout)
         {
-            deadline = _router.Time.GetUtcNow().UtcDateTime + timeout;
+            // grpc-timeout allows 99999999 hours: a deadline past DateTime's range is none.
+            var now = _router.Time.GetUtcNow().UtcDateTime;
+            deadline = timeout < DateTime.MaxValue - now ? now + timeout : DateTime.MaxValue;
         }
 
         var stream = new DirectSyncStream(this, streamId, fields.Metadata ?? [], deadline, _peerInitialWindow, _router.MaxMessageBytes);
@@ -635,6 +640,12 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         }
 
         var left = stream.Deadline - _router.Time.GetUtcNow().UtcDateTime;
+        if (left > MaxDeadlineWait)
+        {
+            // Longer than a timer can wait (about 49.7 days): not enforced.
+            return null;
+        }
+
         return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).Cancel(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 

@@ -28,4 +28,21 @@ public sealed class DirectSyncDeadlineTests
         Assert.That(client.Messages(1), Is.Not.Empty, "the call ran until its deadline");
         Assert.That(DirectSyncRawClient.DecodeFields(block), Does.Contain(("grpc-status", "4")));
     }
+
+    [TestCase("9999999H")]
+    [TestCase("99999999H")]
+    public async Task GrpcTimeoutOfCenturies_StreamServedAsWithoutOne(string timeout)
+    {
+        await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
+        await client.WriteWindowUpdateAsync(0, 16 * 1024 * 1024);
+        await client.OpenSyncAsync(1, extra: ("grpc-timeout", timeout));
+
+        await client.ReadUntilAsync(_ => client.Messages(1).Any(m => m.KindCase == Protocol.V1.SyncResponse.KindOneofCase.Transferred));
+        await client.WriteResetAsync(1, Http2ErrorCode.Cancel);
+        await client.OpenSyncAsync(3);
+        await client.ReadUntilAsync(_ => client.Messages(3).Any(m => m.KindCase == Protocol.V1.SyncResponse.KindOneofCase.Transferred));
+
+        Assert.That(client.Frames.Any(f => f.Frame.Type == Http2FrameType.GoAway), Is.False);
+        Assert.That(client.Messages(1)[0].KindCase, Is.EqualTo(Protocol.V1.SyncResponse.KindOneofCase.Welcome));
+    }
 }
