@@ -130,7 +130,10 @@ internal sealed class DirectSyncRouter
     public async Task OnConnectedAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var settingsSent = new StrongBox<bool>();
-        if (!Enabled || !await IsSyncConnectionAsync(context.Transport, settingsSent, context.ConnectionClosed).ConfigureAwait(false))
+        // The server stopping ends the peek too (else a connection with no request yet holds the stop for PeekTimeout):
+        // the connection then goes on to Kestrel, which closes it gracefully.
+        var closeRequested = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        if (!Enabled || !await IsSyncConnectionAsync(context.Transport, settingsSent, context.ConnectionClosed, closeRequested).ConfigureAwait(false))
         {
             await next(context).ConfigureAwait(false);
             return;
@@ -162,11 +165,11 @@ internal sealed class DirectSyncRouter
     /// A client that waits for the server's SETTINGS before its first request (grpc-go does) gets them as soon as its
     /// preface is seen (<paramref name="settingsSent"/> then true); otherwise it would wait for <see cref="PeekTimeout"/>.
     /// </remarks>
-    private async Task<bool> IsSyncConnectionAsync(IDuplexPipe transport, StrongBox<bool> settingsSent, CancellationToken closed)
+    private async Task<bool> IsSyncConnectionAsync(IDuplexPipe transport, StrongBox<bool> settingsSent, CancellationToken closed, CancellationToken closeRequested)
     {
         var input = transport.Input;
         using var timeout = new CancellationTokenSource(PeekTimeout, Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, closed);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, closed, closeRequested);
         var needed = Http2Frame.ClientPreface.Length + Http2Frame.HeaderLength;
         try
         {

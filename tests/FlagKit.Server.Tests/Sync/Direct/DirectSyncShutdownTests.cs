@@ -60,4 +60,19 @@ public sealed class DirectSyncShutdownTests
             Assert.That(client.Frames.Any(f => f.Frame.StreamId == id && (f.Frame.Type == Http2FrameType.RstStream || f.Frame.Has(Http2Frame.EndStream))), Is.True, $"stream {id} ended");
         }
     }
+
+    [Test]
+    public async Task ServerStops_ConnectionStillBeforeItsFirstRequest_StopNotHeldForThePeekTimeout()
+    {
+        _server = await TestFlagServer.StartAsync();
+        await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
+        await client.ReadUntilAsync(f => f.Type == Http2FrameType.Settings && !f.Has(Http2Frame.Ack));
+
+        var watch = Stopwatch.StartNew();
+        await _server.StopAsync();
+        var closed = await client.ReadForAsync(TimeSpan.FromSeconds(5));
+
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(DirectSyncRouter.PeekTimeout.TotalSeconds / 2)), "the peek ends when the server asks the connection to close");
+        Assert.That(closed, Is.True);
+    }
 }
