@@ -59,6 +59,10 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     /// <summary>How long a closing connection waits for its handlers, then for its output to drain.</summary>
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest wait of a timer (2^32 - 2 ms).</summary>
+    private static readonly TimeSpan MaxDeadlineWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    private readonly bool _settingsSent;
     private long _lastReceived;
     private long _pingSent;
     private ITimer? _keepAlive;
@@ -66,8 +70,10 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     /// <summary>Creates the connection over a transport whose unread input starts with the client preface.</summary>
     /// <param name="context">The transport connection.</param>
     /// <param name="router">Settings, the service and the log.</param>
-    public DirectSyncConnection(ConnectionContext context, DirectSyncRouter router)
+    /// <param name="settingsSent">Whether the router sent the server's SETTINGS already (while it waited for the first request).</param>
+    public DirectSyncConnection(ConnectionContext context, DirectSyncRouter router, bool settingsSent = false)
     {
+        _settingsSent = settingsSent;
         _context = context;
         _router = router;
         _input = context.Transport.Input;
@@ -193,14 +199,14 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
 
     private void SendPreface()
     {
-        Span<byte> settings = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt16BigEndian(settings, 0x3);
-        BinaryPrimitives.WriteUInt32BigEndian(settings[2..], (uint)_router.MaxStreamsPerConnection);
-        BinaryPrimitives.WriteUInt16BigEndian(settings[6..], 0x6);
-        BinaryPrimitives.WriteUInt32BigEndian(settings[8..], (uint)_router.MaxHeaderListSize);
+        if (_settingsSent)
+        {
+            return;
+        }
+
         lock (Lock)
         {
-            WriteFrameLocked(Http2FrameType.Settings, 0, 0, settings);
+            WriteFrameLocked(Http2FrameType.Settings, 0, 0, _router.ServerSettings);
         }
     }
 
@@ -223,9 +229,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                 return;
             }
 
+            List<DirectSyncStream>? started = null;
             try
             {
-                List<DirectSyncStream>? started = null;
                 lock (Lock)
                 {
                     _lastReceived = _router.Time.GetTimestamp();
@@ -249,6 +255,17 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                         _ = RunHandlerAsync(stream);
                     }
                 }
+            }
+            catch when (started is not null)
+            {
+                // A connection error after streams opened in the same read: their handlers never start, so they are
+                // not counted (the close would wait for them).
+                lock (Lock)
+                {
+                    _handlers -= started.Count;
+                }
+
+                throw;
             }
             finally
             {
@@ -505,6 +522,13 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         _fields = default;
         if (_streams.TryGetValue(streamId, out var open))
         {
+            // A header block after END_STREAM (RFC 9113 section 5.1, half-closed (remote)).
+            if (open.RemoteEnded)
+            {
+                ResetLocked(open, Http2ErrorCode.StreamClosed);
+                return;
+            }
+
             // Trailers: they must end the stream; gRPC clients send none, and their fields are not used.
             if (!endStream)
             {
@@ -555,7 +579,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         var deadline = DateTime.MaxValue;
         if (fields.Timeout is { } timeout)
         {
-            deadline = _router.Time.GetUtcNow().UtcDateTime + timeout;
+            // grpc-timeout allows 99999999 hours: a deadline past DateTime's range is none.
+            var now = _router.Time.GetUtcNow().UtcDateTime;
+            deadline = timeout < DateTime.MaxValue - now ? now + timeout : DateTime.MaxValue;
         }
 
         var stream = new DirectSyncStream(this, streamId, fields.Metadata ?? [], deadline, _peerInitialWindow, _router.MaxMessageBytes);
@@ -576,6 +602,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         await Task.Yield();
         Status status;
         Metadata? trailers = null;
+        using var deadline = StartDeadline(stream);
         try
         {
             await _router.InvokeAsync(stream).ConfigureAwait(false);
@@ -596,12 +623,30 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = new Status(StatusCode.Unknown, "Exception was thrown by handler.");
         }
 
-        if (stream.Deadline != DateTime.MaxValue && status.StatusCode != StatusCode.OK && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
+        if (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
         {
             status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
 
         CompleteStream(stream, status, trailers);
+    }
+
+    /// <summary>A call with grpc-timeout is cancelled at its deadline (as ASP.NET Core's gRPC does); null without one.</summary>
+    private ITimer? StartDeadline(DirectSyncStream stream)
+    {
+        if (stream.Deadline == DateTime.MaxValue)
+        {
+            return null;
+        }
+
+        var left = stream.Deadline - _router.Time.GetUtcNow().UtcDateTime;
+        if (left > MaxDeadlineWait)
+        {
+            // Longer than a timer can wait (about 49.7 days): not enforced.
+            return null;
+        }
+
+        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).Cancel(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The handler returned: trailers (or a trailers-only response) end the stream, which is forgotten.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using FlagKit.Protocol.V1;
 using FlagKit.Server.Auth;
 using FlagKit.Server.Configuration;
@@ -63,6 +64,11 @@ internal sealed class DirectSyncRouter
         MaxHeaderBlockBytes = Math.Max(limits.MaxRequestHeadersTotalSize, limits.Http2.MaxRequestHeaderFieldSize);
         KeepAliveDelay = limits.Http2.KeepAlivePingDelay == TimeSpan.MaxValue ? TimeSpan.Zero : limits.Http2.KeepAlivePingDelay;
         KeepAliveTimeout = limits.Http2.KeepAlivePingTimeout;
+        ServerSettings = new byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ServerSettings, 0x3);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ServerSettings.AsSpan(2), (uint)MaxStreamsPerConnection);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ServerSettings.AsSpan(6), 0x6);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ServerSettings.AsSpan(8), (uint)MaxHeaderListSize);
         Time = time;
         Logger = logger;
     }
@@ -91,6 +97,12 @@ internal sealed class DirectSyncRouter
     /// <summary>How long a PING may go unanswered before the connection is closed.</summary>
     public TimeSpan KeepAliveTimeout { get; }
 
+    /// <summary>
+    /// The SETTINGS payload of the server's connection preface: MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE, the
+    /// values Kestrel's own preface has too (so a connection that goes on to Kestrel may get both).
+    /// </summary>
+    public byte[] ServerSettings { get; }
+
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
@@ -117,14 +129,18 @@ internal sealed class DirectSyncRouter
     /// <returns>Completes when the connection is done.</returns>
     public async Task OnConnectedAsync(ConnectionContext context, ConnectionDelegate next)
     {
-        if (!Enabled || !await IsSyncConnectionAsync(context.Transport.Input, context.ConnectionClosed).ConfigureAwait(false))
+        var settingsSent = new StrongBox<bool>();
+        // The server stopping ends the peek too (else a connection with no request yet holds the stop for PeekTimeout):
+        // the connection then goes on to Kestrel, which closes it gracefully.
+        var closeRequested = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        if (!Enabled || !await IsSyncConnectionAsync(context.Transport, settingsSent, context.ConnectionClosed, closeRequested).ConfigureAwait(false))
         {
             await next(context).ConfigureAwait(false);
             return;
         }
 
         Interlocked.Increment(ref _connectionsServed);
-        await new DirectSyncConnection(context, this).RunAsync().ConfigureAwait(false);
+        await new DirectSyncConnection(context, this, settingsSent.Value).RunAsync().ConfigureAwait(false);
     }
 
     /// <summary>Runs the Sync service for a stream: the API key interceptor, then <see cref="FlagSyncService.Sync"/>.</summary>
@@ -145,10 +161,15 @@ internal sealed class DirectSyncRouter
     /// Reads (never consumes) the connection's first bytes until its first request's header block is complete, and
     /// decodes it with a decoder of its own: Kestrel, or the direct connection, then reads the same bytes from the start.
     /// </summary>
-    private async Task<bool> IsSyncConnectionAsync(PipeReader input, CancellationToken closed)
+    /// <remarks>
+    /// A client that waits for the server's SETTINGS before its first request (grpc-go does) gets them as soon as its
+    /// preface is seen (<paramref name="settingsSent"/> then true); otherwise it would wait for <see cref="PeekTimeout"/>.
+    /// </remarks>
+    private async Task<bool> IsSyncConnectionAsync(IDuplexPipe transport, StrongBox<bool> settingsSent, CancellationToken closed, CancellationToken closeRequested)
     {
+        var input = transport.Input;
         using var timeout = new CancellationTokenSource(PeekTimeout, Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, closed);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, closed, closeRequested);
         var needed = Http2Frame.ClientPreface.Length + Http2Frame.HeaderLength;
         try
         {
@@ -156,6 +177,7 @@ internal sealed class DirectSyncRouter
             {
                 var result = await input.ReadAtLeastAsync(needed, linked.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                var length = buffer.Length;
                 bool? decision;
                 try
                 {
@@ -175,12 +197,27 @@ internal sealed class DirectSyncRouter
                 {
                     return false;
                 }
+
+                if (!settingsSent.Value && length >= Http2Frame.ClientPreface.Length)
+                {
+                    // An HTTP/2 client preface (Examine matched it) and no request yet: the server's preface now.
+                    settingsSent.Value = true;
+                    await SendServerSettingsAsync(transport.Output, linked.Token).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException)
         {
             return false;
         }
+    }
+
+    private async Task SendServerSettingsAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var frame = new byte[Http2Frame.HeaderLength + ServerSettings.Length];
+        Http2Frame.Write(frame, ServerSettings.Length, Http2FrameType.Settings, 0, 0);
+        ServerSettings.CopyTo(frame.AsSpan(Http2Frame.HeaderLength));
+        await output.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True or false once the first request is known; null with <paramref name="needed"/> raised when more bytes are needed.</summary>
