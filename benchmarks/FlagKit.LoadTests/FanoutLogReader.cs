@@ -6,7 +6,8 @@ using System.Text.RegularExpressions;
 namespace FlagKit.LoadTests;
 
 /// <summary>When the server wrote a revision to the last of its streams: what it logs once per revision (category <see cref="Category"/>).</summary>
-internal sealed record FanoutRecord(long Revision, string Environment, int Streams, DateTimeOffset Published, DateTimeOffset LastWritten);
+/// <param name="Collections">Garbage collections in the server during the fan-out (gen0, gen1, gen2), when logged.</param>
+internal sealed record FanoutRecord(long Revision, string Environment, int Streams, DateTimeOffset Published, DateTimeOffset LastWritten, (int Gen0, int Gen1, int Gen2) Collections = default);
 
 /// <summary>Reads the server's fan-out log lines from its console (simple formatter, single line) as they come.</summary>
 internal sealed partial class FanoutLogReader
@@ -32,7 +33,10 @@ internal sealed partial class FanoutLogReader
                 m.Groups["env"].Value,
                 int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture),
                 DateTimeOffset.Parse(m.Groups["pub"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                DateTimeOffset.Parse(m.Groups["last"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+                DateTimeOffset.Parse(m.Groups["last"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                m.Groups["g0"].Success
+                    ? (int.Parse(m.Groups["g0"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["g1"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["g2"].Value, CultureInfo.InvariantCulture))
+                    : default);
             _records[(record.Environment, record.Revision)] = record;
         }
 
@@ -57,6 +61,6 @@ internal sealed partial class FanoutLogReader
         return record;
     }
 
-    [GeneratedRegex(@"Fan-out of revision (?<rev>\d+) in '(?<env>[^']*)': (?<n>\d+) streams written; published (?<pub>\S+), last written (?<last>\S+)")]
+    [GeneratedRegex(@"Fan-out of revision (?<rev>\d+) in '(?<env>[^']*)': (?<n>\d+) streams written; published (?<pub>\S+), last written (?<last>[^;\s]+)(; collections meanwhile gen0 (?<g0>\d+), gen1 (?<g1>\d+), gen2 (?<g2>\d+))?")]
     private static partial Regex Line();
 }

@@ -17,6 +17,11 @@ internal sealed class FanoutTracker
     private int _written;
     private long _lastWrittenTicks;
 
+    // Garbage collections counted when the revision was published: the log says how many ran during its fan-out.
+    private readonly int _gen0 = GC.CollectionCount(0);
+    private readonly int _gen1 = GC.CollectionCount(1);
+    private readonly int _gen2 = GC.CollectionCount(2);
+
     /// <summary>Starts tracking a revision queued to <paramref name="subscribers"/> subscribers.</summary>
     /// <param name="environment">The environment.</param>
     /// <param name="revision">The revision.</param>
@@ -66,7 +71,8 @@ internal sealed class FanoutTracker
             var last = Interlocked.Read(ref _lastWrittenTicks);
             FanoutLog.Completed(
                 _logger, Revision, Environment, Volatile.Read(ref _written), Published.ToString("O"),
-                last == 0 ? "never" : new DateTimeOffset(last, TimeSpan.Zero).ToString("O"));
+                last == 0 ? "never" : new DateTimeOffset(last, TimeSpan.Zero).ToString("O"),
+                GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2);
         }
     }
 }
