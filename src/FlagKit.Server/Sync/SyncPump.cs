@@ -16,10 +16,12 @@ internal sealed class SyncPump : IThreadPoolWorkItem
 {
     /// <summary>
     /// What one worker writes before it lets the thread pool run what its writes woke: 64 streams served by ASP.NET Core
-    /// (each write wakes the stream's frame writer and holds a 4 KB transport block until it runs), or 1 024 streams
-    /// served by the direct path (a write is a copy into its connection's pending output, one flusher per connection).
+    /// (each write wakes the stream's frame writer and holds a 4 KB transport block until it runs), or 65 536 streams
+    /// served by the direct path (a write is a copy into its connection's pending output and wakes nothing but one
+    /// flusher per connection). A worker that queued itself again waited behind every work item queued meanwhile — with
+    /// 10 000 SDKs acknowledging the change as it reaches them, thousands — which made the last streams' writes late.
     /// </summary>
-    private const int TurnBudget = 1024;
+    private const int TurnBudget = 65_536;
 
     /// <summary>What writing one ASP.NET Core stream costs of <see cref="TurnBudget"/> (a direct stream costs 1).</summary>
     private const int KestrelStreamCost = TurnBudget / 64;
