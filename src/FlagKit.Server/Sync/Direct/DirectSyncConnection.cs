@@ -1085,18 +1085,37 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             flushed = _flushing ? (_flushIdle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
         }
 
+        var drained = true;
         try
         {
             await flushed.WaitAsync(CloseWait, _router.Time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // The peer does not read: what is left is dropped with the connection.
+            drained = false;
         }
 
         lock (Lock)
         {
             _outputClosed = true;
+        }
+
+        if (!drained)
+        {
+            // The peer does not read: what is left is dropped with the connection. Completing the output now would
+            // race the flusher's pending write (over TLS the stream writer throws), and so would the TLS layer's
+            // dispose: the abort fails that write, which is waited for.
+            Abort("the peer did not read the connection's last bytes");
+            try
+            {
+                await flushed.WaitAsync(CloseWait, _router.Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The transport did not fail the write: nothing more can be done here.
+            }
+
+            return;
         }
 
         await _output.CompleteAsync().ConfigureAwait(false);
