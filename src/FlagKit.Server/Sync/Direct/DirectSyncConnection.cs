@@ -623,7 +623,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = new Status(StatusCode.Unknown, "Exception was thrown by handler.");
         }
 
-        if (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
+        if (stream.DeadlineExpired || (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline))
         {
             status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
@@ -646,7 +646,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             return null;
         }
 
-        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).Cancel(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).ExpireDeadline(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The handler returned: trailers (or a trailers-only response) end the stream, which is forgotten.</summary>
