@@ -65,6 +65,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     private readonly bool _settingsSent;
     private long _lastReceived;
     private long _pingSent;
+    private long _idleSince;
     private ITimer? _keepAlive;
 
     /// <summary>Creates the connection over a transport whose unread input starts with the client preface.</summary>
@@ -1016,6 +1017,14 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             }
 
             var now = _router.Time.GetTimestamp();
+            if (IdleTooLongLocked(now))
+            {
+                // No stream for Kestrel's KeepAliveTimeout: closed as Kestrel closes an idle HTTP/2 connection.
+                GoAwayLocked();
+                CloseIfDoneLocked();
+                return;
+            }
+
             if (_pingSent != 0)
             {
                 if (_router.Time.GetElapsedTime(_pingSent, now) >= _router.KeepAliveTimeout)
@@ -1035,6 +1044,24 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                 WriteFrameLocked(Http2FrameType.Ping, 0, 0, data);
             }
         }
+    }
+
+    /// <summary>Whether the connection has had no stream (nor handler) for the idle timeout; checked at each keep-alive tick.</summary>
+    private bool IdleTooLongLocked(long now)
+    {
+        if (_streams.Count > 0 || _handlers > 0)
+        {
+            _idleSince = 0;
+            return false;
+        }
+
+        if (_idleSince == 0)
+        {
+            _idleSince = now;
+            return false;
+        }
+
+        return _router.Time.GetElapsedTime(_idleSince, now) >= _router.IdleTimeout;
     }
 
     /// <summary>The transport failed under the flusher: the connection ends.</summary>

@@ -166,6 +166,27 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads frames for <paramref name="time"/>, answering PINGs: true when the server closed the connection within it.</summary>
+    public async Task<bool> ReadAnsweringPingsAsync(TimeSpan time)
+    {
+        var until = DateTime.UtcNow + time;
+        while (DateTime.UtcNow < until)
+        {
+            var read = await ReadFrameAsync(TimeSpan.FromMilliseconds(100));
+            if (read is { Frame: null })
+            {
+                return true;
+            }
+
+            if (read is { Frame: { Type: Http2FrameType.Ping } ping } && !ping.Has(Http2Frame.Ack))
+            {
+                await WriteFrameAsync(Http2FrameType.Ping, Http2Frame.Ack, 0, read.Value.Payload);
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The next frame (Frame null: the connection ended), or null when none came within <paramref name="timeout"/>; a
     /// read that timed out is kept for the next call, so no frame is ever cut.
