@@ -614,8 +614,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = e.Status;
             trailers = e.Trailers;
         }
-        catch (Exception e) when (stream.CancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or IOException && (stream.CancellationToken.IsCancellationRequested || IsClosed(stream)))
         {
+            // Reset or closed: the call's cancellation is queued and may not have run yet when the handler sees it.
             status = Status.DefaultCancelled;
         }
         catch (Exception e)
@@ -630,6 +631,14 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         }
 
         CompleteStream(stream, status, trailers);
+    }
+
+    private bool IsClosed(DirectSyncStream stream)
+    {
+        lock (Lock)
+        {
+            return stream.Closed;
+        }
     }
 
     /// <summary>A call with grpc-timeout is cancelled at its deadline (as ASP.NET Core's gRPC does); null without one.</summary>
