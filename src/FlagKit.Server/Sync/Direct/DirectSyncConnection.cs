@@ -65,6 +65,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     private readonly bool _settingsSent;
     private long _lastReceived;
     private long _pingSent;
+    private long _idleSince;
     private ITimer? _keepAlive;
 
     /// <summary>Creates the connection over a transport whose unread input starts with the client preface.</summary>
@@ -613,8 +614,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = e.Status;
             trailers = e.Trailers;
         }
-        catch (Exception e) when (stream.CancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or IOException && (stream.CancellationToken.IsCancellationRequested || IsClosed(stream)))
         {
+            // Reset or closed: the call's cancellation is queued and may not have run yet when the handler sees it.
             status = Status.DefaultCancelled;
         }
         catch (Exception e)
@@ -623,12 +625,20 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             status = new Status(StatusCode.Unknown, "Exception was thrown by handler.");
         }
 
-        if (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline)
+        if (stream.DeadlineExpired || (stream.Deadline != DateTime.MaxValue && _router.Time.GetUtcNow().UtcDateTime >= stream.Deadline))
         {
             status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
 
         CompleteStream(stream, status, trailers);
+    }
+
+    private bool IsClosed(DirectSyncStream stream)
+    {
+        lock (Lock)
+        {
+            return stream.Closed;
+        }
     }
 
     /// <summary>A call with grpc-timeout is cancelled at its deadline (as ASP.NET Core's gRPC does); null without one.</summary>
@@ -646,7 +656,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             return null;
         }
 
-        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).Cancel(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        return _router.Time.CreateTimer(static s => ((DirectSyncStream)s!).ExpireDeadline(), stream, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The handler returned: trailers (or a trailers-only response) end the stream, which is forgotten.</summary>
@@ -1016,6 +1026,14 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             }
 
             var now = _router.Time.GetTimestamp();
+            if (IdleTooLongLocked(now))
+            {
+                // No stream for Kestrel's KeepAliveTimeout: closed as Kestrel closes an idle HTTP/2 connection.
+                GoAwayLocked();
+                CloseIfDoneLocked();
+                return;
+            }
+
             if (_pingSent != 0)
             {
                 if (_router.Time.GetElapsedTime(_pingSent, now) >= _router.KeepAliveTimeout)
@@ -1035,6 +1053,24 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
                 WriteFrameLocked(Http2FrameType.Ping, 0, 0, data);
             }
         }
+    }
+
+    /// <summary>Whether the connection has had no stream (nor handler) for the idle timeout; checked at each keep-alive tick.</summary>
+    private bool IdleTooLongLocked(long now)
+    {
+        if (_streams.Count > 0 || _handlers > 0)
+        {
+            _idleSince = 0;
+            return false;
+        }
+
+        if (_idleSince == 0)
+        {
+            _idleSince = now;
+            return false;
+        }
+
+        return _router.Time.GetElapsedTime(_idleSince, now) >= _router.IdleTimeout;
     }
 
     /// <summary>The transport failed under the flusher: the connection ends.</summary>
@@ -1085,18 +1121,37 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             flushed = _flushing ? (_flushIdle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
         }
 
+        var drained = true;
         try
         {
             await flushed.WaitAsync(CloseWait, _router.Time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // The peer does not read: what is left is dropped with the connection.
+            drained = false;
         }
 
         lock (Lock)
         {
             _outputClosed = true;
+        }
+
+        if (!drained)
+        {
+            // The peer does not read: what is left is dropped with the connection. Completing the output now would
+            // race the flusher's pending write (over TLS the stream writer throws), and so would the TLS layer's
+            // dispose: the abort fails that write, which is waited for.
+            Abort("the peer did not read the connection's last bytes");
+            try
+            {
+                await flushed.WaitAsync(CloseWait, _router.Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The transport did not fail the write: nothing more can be done here.
+            }
+
+            return;
         }
 
         await _output.CompleteAsync().ConfigureAwait(false);

@@ -64,6 +64,7 @@ internal sealed class DirectSyncRouter
         MaxHeaderBlockBytes = Math.Max(limits.MaxRequestHeadersTotalSize, limits.Http2.MaxRequestHeaderFieldSize);
         KeepAliveDelay = limits.Http2.KeepAlivePingDelay == TimeSpan.MaxValue ? TimeSpan.Zero : limits.Http2.KeepAlivePingDelay;
         KeepAliveTimeout = limits.Http2.KeepAlivePingTimeout;
+        IdleTimeout = limits.KeepAliveTimeout;
         ServerSettings = new byte[12];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ServerSettings, 0x3);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ServerSettings.AsSpan(2), (uint)MaxStreamsPerConnection);
@@ -96,6 +97,9 @@ internal sealed class DirectSyncRouter
 
     /// <summary>How long a PING may go unanswered before the connection is closed.</summary>
     public TimeSpan KeepAliveTimeout { get; }
+
+    /// <summary>How long a connection without any stream stays open (Kestrel's KeepAliveTimeout).</summary>
+    public TimeSpan IdleTimeout { get; }
 
     /// <summary>
     /// The SETTINGS payload of the server's connection preface: MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE, the

@@ -32,6 +32,7 @@ internal sealed class DirectSyncStream : ServerCallContext, IAsyncStreamReader<S
     private RpcException? _readError;
     private TaskCompletionSource? _readWaiter;
     private int _unacknowledged;
+    private bool _deadlineExpired;
 
     /// <summary>Creates a stream that the connection accepted.</summary>
     /// <param name="connection">Its connection.</param>
@@ -163,6 +164,16 @@ internal sealed class DirectSyncStream : ServerCallContext, IAsyncStreamReader<S
         {
             throw new IOException("The stream closed while a message was written.");
         }
+    }
+
+    /// <summary>Whether the call's deadline passed (its token was cancelled for it).</summary>
+    public bool DeadlineExpired => Volatile.Read(ref _deadlineExpired);
+
+    /// <summary>The deadline passed: the call is cancelled and ends with DEADLINE_EXCEEDED.</summary>
+    public void ExpireDeadline()
+    {
+        Volatile.Write(ref _deadlineExpired, true);
+        Cancel();
     }
 
     /// <summary>Ends the call's token (the stream closed, the peer reset it, or the handler returned).</summary>

@@ -95,6 +95,38 @@ public sealed class DirectSyncFlowControlTests
         Assert.That(client.Messages(1).Where(m => m.KindCase == SyncResponse.KindOneofCase.Snapshot).Sum(m => m.Snapshot.Documents.Count), Is.EqualTo(FlagCount));
     }
 
+    [Test]
+    public async Task PeerSendsNoWindowUpdateWhileChangesPileUp_StreamDroppedAndNothingOfItKept()
+    {
+        await _server.DisposeAsync();
+        _server = await TestFlagServer.StartAsync(new Dictionary<string, string?> { ["FlagKit:Server:SubscriberQueueCapacity"] = "2" });
+        await _server.Admin.ApplyFileAsync(new ApplyFileRequest { Environment = TestFlagServer.Environment, FileJson = ManyFlags(FlagCount) });
+        var hubs = _server.GetService<FlagKit.Server.Sync.HubRegistry>();
+        await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
+        await client.OpenSyncAsync(1);
+        await client.ReadForAsync(TimeSpan.FromSeconds(1));
+        var subscribed = hubs.Hubs.Sum(h => h.SubscriberCount);
+
+        // Each write is a batch for the stuck subscriber: its queue (2) overflows, it is ended, and its writer, held by
+        // a flush that waits for a window that never opens, is released by the stream's abort.
+        for (var i = 0; i < 5; i++)
+        {
+            await _server.Admin.PutDocumentAsync(Docs.Put(Docs.BoolFlag($"extra-{i}", on: true)));
+        }
+
+        var (_, reset) = await client.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream && f.StreamId == 1, TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (hubs.Hubs.Sum(h => h.SubscriberCount) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(subscribed, Is.EqualTo(1));
+        Assert.That((Http2ErrorCode)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reset), Is.EqualTo(Http2ErrorCode.Cancel));
+        Assert.That(hubs.Hubs.Sum(h => h.SubscriberCount), Is.Zero);
+        Assert.That(client.DataReceived(1), Is.EqualTo(Http2Frame.DefaultWindow));
+    }
+
     private static ByteString ManyFlags(int count)
     {
         var pad = new string('x', 100);

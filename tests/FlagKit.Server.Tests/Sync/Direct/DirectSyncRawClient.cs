@@ -13,14 +13,14 @@ namespace FlagKit.Server.Tests.Sync.Direct;
 internal sealed class DirectSyncRawClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _socket;
+    private readonly Stream _socket;
     private readonly Dictionary<int, MemoryStream> _data = [];
     private Task<(Http2Frame? Frame, byte[] Payload)>? _pendingRead;
 
-    private DirectSyncRawClient(TcpClient tcp)
+    private DirectSyncRawClient(TcpClient tcp, Stream stream)
     {
         _tcp = tcp;
-        _socket = tcp.GetStream();
+        _socket = stream;
     }
 
     /// <summary>Every frame read so far.</summary>
@@ -31,7 +31,20 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
-        var client = new DirectSyncRawClient(tcp);
+        Stream stream = tcp.GetStream();
+        if (address.Scheme == Uri.UriSchemeHttps)
+        {
+            // Test servers with TLS use a throwaway self-signed certificate; h2 by ALPN.
+            var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2],
+            });
+            stream = tls;
+        }
+
+        var client = new DirectSyncRawClient(tcp, stream);
         await client._socket.WriteAsync(Http2Frame.ClientPreface.ToArray());
         await client.WriteSettingsAsync(settings);
         return client;
@@ -151,6 +164,27 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
                 return true;
             }
         }
+    }
+
+    /// <summary>Reads frames for <paramref name="time"/>, answering PINGs: true when the server closed the connection within it.</summary>
+    public async Task<bool> ReadAnsweringPingsAsync(TimeSpan time)
+    {
+        var until = DateTime.UtcNow + time;
+        while (DateTime.UtcNow < until)
+        {
+            var read = await ReadFrameAsync(TimeSpan.FromMilliseconds(100));
+            if (read is { Frame: null })
+            {
+                return true;
+            }
+
+            if (read is { Frame: { Type: Http2FrameType.Ping } ping } && !ping.Has(Http2Frame.Ack))
+            {
+                await WriteFrameAsync(Http2FrameType.Ping, Http2Frame.Ack, 0, read.Value.Payload);
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

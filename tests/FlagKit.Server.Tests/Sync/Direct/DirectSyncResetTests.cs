@@ -34,8 +34,11 @@ public sealed class DirectSyncResetTests
         var id = 1;
         for (var i = 0; i < Resets; i++, id += 2)
         {
-            await client.OpenSyncAsync(id);
-            await client.WriteResetAsync(id, Http2ErrorCode.Cancel);
+            // One write: the server reads the three frames at once, so the stream is closed before its handler starts.
+            await client.WriteFramesAsync(
+                (Http2FrameType.Headers, Http2Frame.EndHeaders, id, DirectSyncRawClient.SyncRequestBlock()),
+                (Http2FrameType.Data, 0, id, DirectSyncRawClient.HelloMessage()),
+                (Http2FrameType.RstStream, 0, id, [0, 0, 0, (byte)Http2ErrorCode.Cancel]));
             if (i % 50 == 0)
             {
                 await client.ReadForAsync(TimeSpan.FromMilliseconds(10));
