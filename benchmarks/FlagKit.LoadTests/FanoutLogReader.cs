@@ -7,7 +7,8 @@ namespace FlagKit.LoadTests;
 
 /// <summary>When the server wrote a revision to the last of its streams: what it logs once per revision (category <see cref="Category"/>).</summary>
 /// <param name="Collections">Garbage collections in the server during the fan-out (gen0, gen1, gen2), when logged.</param>
-internal sealed record FanoutRecord(long Revision, string Environment, int Streams, DateTimeOffset Published, DateTimeOffset LastWritten, (int Gen0, int Gen1, int Gen2) Collections = default);
+/// <param name="PausedMs">How long those collections paused the server, when logged.</param>
+internal sealed record FanoutRecord(long Revision, string Environment, int Streams, DateTimeOffset Published, DateTimeOffset LastWritten, (int Gen0, int Gen1, int Gen2) Collections = default, double PausedMs = 0);
 
 /// <summary>Reads the server's fan-out log lines from its console (simple formatter, single line) as they come.</summary>
 internal sealed partial class FanoutLogReader
@@ -36,7 +37,8 @@ internal sealed partial class FanoutLogReader
                 DateTimeOffset.Parse(m.Groups["last"].Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                 m.Groups["g0"].Success
                     ? (int.Parse(m.Groups["g0"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["g1"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["g2"].Value, CultureInfo.InvariantCulture))
-                    : default);
+                    : default,
+                m.Groups["paused"].Success ? double.Parse(m.Groups["paused"].Value, CultureInfo.InvariantCulture) : 0);
             _records[(record.Environment, record.Revision)] = record;
         }
 
@@ -61,6 +63,6 @@ internal sealed partial class FanoutLogReader
         return record;
     }
 
-    [GeneratedRegex(@"Fan-out of revision (?<rev>\d+) in '(?<env>[^']*)': (?<n>\d+) streams written; published (?<pub>\S+), last written (?<last>[^;\s]+)(; collections meanwhile gen0 (?<g0>\d+), gen1 (?<g1>\d+), gen2 (?<g2>\d+))?")]
+    [GeneratedRegex(@"Fan-out of revision (?<rev>\d+) in '(?<env>[^']*)': (?<n>\d+) streams written; published (?<pub>\S+), last written (?<last>[^;\s]+)(; collections meanwhile gen0 (?<g0>\d+), gen1 (?<g1>\d+), gen2 (?<g2>\d+), paused (?<paused>[\d.]+) ms)?")]
     private static partial Regex Line();
 }

@@ -97,7 +97,7 @@ internal static class StreamsRun
         var publishToLastWritten = new List<double>();
         var durableToLastReceived = new List<double>();
         var requestToDurable = new List<double>();
-        var withCollections = new List<(double Ms, (int Gen0, int Gen1, int Gen2) Gcs)>();
+        var withCollections = new List<(double Ms, (int Gen0, int Gen1, int Gen2) Gcs, double PausedMs)>();
         TimeSpan cpuWrites = server.CpuTime;
         TimeSpan harnessCpuWrites = Process.GetCurrentProcess().TotalProcessorTime;
         var writesClock = Stopwatch.StartNew();
@@ -108,7 +108,7 @@ internal static class StreamsRun
             DateTimeOffset durable = write.CommittedAt.ToDateTimeOffset();
             requestToDurable.Add((durable - requested).TotalMilliseconds);
             durableToLastWritten.Add((record.LastWritten - durable).TotalMilliseconds);
-            withCollections.Add(((record.LastWritten - durable).TotalMilliseconds, record.Collections));
+            withCollections.Add(((record.LastWritten - durable).TotalMilliseconds, record.Collections, record.PausedMs));
             publishToLastWritten.Add((record.LastWritten - record.Published).TotalMilliseconds);
             durableToLastReceived.Add((receipts.Last(write.Revision) - durable).TotalMilliseconds);
             revision = write.Revision;
@@ -132,7 +132,7 @@ internal static class StreamsRun
             $"  fan-out, {writes} one-flag writes (after {WarmupWrites} to {baseStreams} streams and {WarmupWritesAll} to all, not measured), each to all {open.Count} streams (server clock; last stream = last Transferred written):",
             $"    request->durable: p50 {LoadFigures.Percentile(requestToDurable, 50):F1} ms, p99 {LoadFigures.Percentile(requestToDurable, 99):F1} ms",
             $"    durable->last stream written: p50 {LoadFigures.Percentile(durableToLastWritten, 50):F1} ms, p99 {LoadFigures.Percentile(durableToLastWritten, 99):F1} ms, max {durableToLastWritten.Max():F1} ms",
-            $"    of those, writes during which the server collected garbage: gen0 {withCollections.Count(w => w.Gcs.Gen0 > 0)}, gen1 {withCollections.Count(w => w.Gcs.Gen1 > 0)}, gen2 {withCollections.Count(w => w.Gcs.Gen2 > 0)}; the slowest five: {string.Join(", ", withCollections.OrderByDescending(w => w.Ms).Take(5).Select(w => $"{w.Ms:F1} ms (gc {w.Gcs.Gen0}/{w.Gcs.Gen1}/{w.Gcs.Gen2})"))}",
+            $"    of those, writes during which the server collected garbage: gen0 {withCollections.Count(w => w.Gcs.Gen0 > 0)}, gen1 {withCollections.Count(w => w.Gcs.Gen1 > 0)}, gen2 {withCollections.Count(w => w.Gcs.Gen2 > 0)}; the slowest five: {string.Join(", ", withCollections.OrderByDescending(w => w.Ms).Take(5).Select(w => $"{w.Ms:F1} ms (gc {w.Gcs.Gen0}/{w.Gcs.Gen1}/{w.Gcs.Gen2}, paused {w.PausedMs:F1} ms)"))}",
             $"    publish->last stream written: p50 {LoadFigures.Percentile(publishToLastWritten, 50):F1} ms, p99 {LoadFigures.Percentile(publishToLastWritten, 99):F1} ms",
             $"    durable->last stream received (harness): p50 {LoadFigures.Percentile(durableToLastReceived, 50):F1} ms, p99 {LoadFigures.Percentile(durableToLastReceived, 99):F1} ms",
             $"    server CPU over the writes: {writesCpu:F1} s in {writesWall:F1} s ({1000 * writesCpu / Math.Max(1, writes):F0} ms per write); this harness (reading all {open.Count} streams) {harnessWritesCpu:F1} s",

@@ -9,6 +9,6 @@ internal static partial class FanoutLog
     public const string Category = "FlagKit.Server.Sync.Fanout";
 
     /// <summary>A revision was written to every subscriber it was queued to (those that ended meanwhile excepted).</summary>
-    [LoggerMessage(ServerLogEvents.FanoutCompleted, LogLevel.Information, "Fan-out of revision {Revision} in '{Environment}': {Streams} streams written; published {Published}, last written {LastWritten}; collections meanwhile gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}", EventName = nameof(ServerLogEvents.FanoutCompleted))]
-    public static partial void Completed(ILogger logger, long revision, string environment, int streams, string published, string lastWritten, int gen0, int gen1, int gen2);
+    [LoggerMessage(ServerLogEvents.FanoutCompleted, LogLevel.Information, "Fan-out of revision {Revision} in '{Environment}': {Streams} streams written; published {Published}, last written {LastWritten}; collections meanwhile gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {PausedMs} ms", EventName = nameof(ServerLogEvents.FanoutCompleted))]
+    public static partial void Completed(ILogger logger, long revision, string environment, int streams, string published, string lastWritten, int gen0, int gen1, int gen2, double pausedMs);
 }

@@ -21,6 +21,7 @@ internal sealed class FanoutTracker
     private readonly int _gen0 = GC.CollectionCount(0);
     private readonly int _gen1 = GC.CollectionCount(1);
     private readonly int _gen2 = GC.CollectionCount(2);
+    private readonly TimeSpan _paused = GC.GetTotalPauseDuration();
 
     /// <summary>Starts tracking a revision queued to <paramref name="subscribers"/> subscribers.</summary>
     /// <param name="environment">The environment.</param>
@@ -72,7 +73,8 @@ internal sealed class FanoutTracker
             FanoutLog.Completed(
                 _logger, Revision, Environment, Volatile.Read(ref _written), Published.ToString("O"),
                 last == 0 ? "never" : new DateTimeOffset(last, TimeSpan.Zero).ToString("O"),
-                GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2);
+                GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
+                Math.Round((GC.GetTotalPauseDuration() - _paused).TotalMilliseconds, 1));
         }
     }
 }

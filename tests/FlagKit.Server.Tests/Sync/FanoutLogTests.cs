@@ -42,7 +42,7 @@ public sealed class FanoutLogTests
         Assert.That(log.Lines, Has.Count.EqualTo(1));
         Assert.That(log.Lines[0], Does.StartWith(
             $"{ServerLogEvents.FanoutCompleted}: Fan-out of revision 1 in 'env': 2 streams written; published 2026-12-01T12:00:00.0000000+00:00, last written 2026-12-01T12:00:00.0120000+00:00; ")
-            .And.Match(@"; collections meanwhile gen0 \d+, gen1 \d+, gen2 \d+$"));
+            .And.Match(@"; collections meanwhile gen0 \d+, gen1 \d+, gen2 \d+, paused [\d.,]+ ms$"));
     }
 
     [Test]
