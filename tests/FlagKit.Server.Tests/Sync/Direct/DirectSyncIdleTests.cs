@@ -42,9 +42,7 @@ public sealed class DirectSyncIdleTests
     public async Task StreamOpen_ConnectionStaysPastTheKeepAliveTimeout()
     {
         await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
-        await client.WriteWindowUpdateAsync(0, 16 * 1024 * 1024);
-        await client.OpenSyncAsync(1);
-        await client.WriteWindowUpdateAsync(1, 16 * 1024 * 1024);
+        await client.OpenSyncWithWideWindowsAsync(1);
 
         var closed = await client.ReadAnsweringPingsAsync(TimeSpan.FromSeconds(5));
 

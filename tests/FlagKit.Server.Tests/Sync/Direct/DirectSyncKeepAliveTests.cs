@@ -39,9 +39,7 @@ public sealed class DirectSyncKeepAliveTests
     public async Task PeerStopsAnsweringPings_ClosedAfterTheTimeout()
     {
         await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
-        await client.WriteWindowUpdateAsync(0, 16 * 1024 * 1024);
-        await client.OpenSyncAsync(1);
-        await client.WriteWindowUpdateAsync(1, 16 * 1024 * 1024);
+        await client.OpenSyncWithWideWindowsAsync(1);
 
         var closed = await client.ReadForAsync(TimeSpan.FromSeconds(8));
 
@@ -54,9 +52,7 @@ public sealed class DirectSyncKeepAliveTests
     public async Task PeerAnswersPings_StaysOpen()
     {
         await using var client = await DirectSyncRawClient.ConnectAsync(_server.Address);
-        await client.WriteWindowUpdateAsync(0, 16 * 1024 * 1024);
-        await client.OpenSyncAsync(1);
-        await client.WriteWindowUpdateAsync(1, 16 * 1024 * 1024);
+        await client.OpenSyncWithWideWindowsAsync(1);
 
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         var pings = 0;

@@ -73,6 +73,19 @@ internal sealed class DirectSyncRawClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Widens the connection's window by 16 MB, opens a Sync stream (HEADERS and Hello) and widens its window by 16 MB:
+    /// what the server sends it never waits for a window.
+    /// </summary>
+    /// <param name="streamId">The new stream's id.</param>
+    /// <returns>Completes when written.</returns>
+    public async Task OpenSyncWithWideWindowsAsync(int streamId)
+    {
+        await WriteWindowUpdateAsync(0, 16 * 1024 * 1024);
+        await OpenSyncAsync(streamId);
+        await WriteWindowUpdateAsync(streamId, 16 * 1024 * 1024);
+    }
+
     /// <summary>WINDOW_UPDATE.</summary>
     public Task WriteWindowUpdateAsync(int streamId, int increment)
     {
