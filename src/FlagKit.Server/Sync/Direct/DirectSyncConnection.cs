@@ -386,7 +386,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "DATA beyond the connection's flow-control window.");
         }
 
-        var data = Unpad(frame, payload);
+        var data = Content(frame, payload);
         if (!_streams.TryGetValue(frame.StreamId, out var stream))
         {
             if (frame.StreamId > _lastStreamId)
@@ -414,26 +414,9 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
         stream.OnDataLocked(data, frame.Length, frame.Has(Http2Frame.EndStream));
     }
 
-    private static ReadOnlySequence<byte> Unpad(Http2Frame frame, ReadOnlySequence<byte> payload)
-    {
-        if (!frame.Has(Http2Frame.Padded))
-        {
-            return payload;
-        }
-
-        if (payload.Length < 1)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"A padded {frame.Type} frame without its pad length.");
-        }
-
-        var pad = payload.FirstSpan[0];
-        if (pad >= payload.Length)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"A {frame.Type} frame's padding ({pad}) is not shorter than its payload.");
-        }
-
-        return payload.Slice(1, payload.Length - 1 - pad);
-    }
+    /// <summary>A DATA or HEADERS frame's content (padding and priority fields removed); a malformed frame ends the connection.</summary>
+    private static ReadOnlySequence<byte> Content(Http2Frame frame, ReadOnlySequence<byte> payload) =>
+        frame.TryGetContent(payload, out var content) is { } error ? throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, error) : content;
 
     private void OnHeadersLocked(Http2Frame frame, ReadOnlySequence<byte> payload, ref List<DirectSyncStream>? started)
     {
@@ -442,17 +425,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "HEADERS on stream 0.");
         }
 
-        var fragment = Unpad(frame, payload);
-        if (frame.Has(Http2Frame.PriorityFlag))
-        {
-            if (fragment.Length < 5)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "HEADERS with PRIORITY shorter than its priority fields.");
-            }
-
-            fragment = fragment.Slice(5);
-        }
-
+        var fragment = Content(frame, payload);
         _headerStreamId = frame.StreamId;
         _headerEndStream = frame.Has(Http2Frame.EndStream);
         _headerBlockLength = 0;
@@ -895,27 +868,11 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
     {
         stream.HeadersSent = true;
         var length = HpackEncoder.LiteralLength("content-type", "application/grpc") + 1;
-        if (headers is not null)
-        {
-            foreach (var entry in headers)
-            {
-                length += entry.IsBinary ? 0 : HpackEncoder.LiteralLength(entry.Key, entry.Value);
-            }
-        }
-
+        length += MetadataLength(headers);
         var block = length <= 1024 ? stackalloc byte[length] : new byte[length];
         var written = HpackEncoder.WriteStatus200(block);
         written += HpackEncoder.WriteLiteral(block[written..], "content-type", "application/grpc");
-        if (headers is not null)
-        {
-            foreach (var entry in headers)
-            {
-                if (!entry.IsBinary)
-                {
-                    written += HpackEncoder.WriteLiteral(block[written..], entry.Key, entry.Value);
-                }
-            }
-        }
+        written += WriteMetadata(block[written..], headers);
 
         WriteFrameLocked(Http2FrameType.Headers, Http2Frame.EndHeaders, stream.Id, block[..written]);
     }
@@ -950,14 +907,7 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             length += 1 + HpackEncoder.LiteralLength("content-type", "application/grpc");
         }
 
-        if (trailers is not null)
-        {
-            foreach (var entry in trailers)
-            {
-                length += entry.IsBinary ? 0 : HpackEncoder.LiteralLength(entry.Key, entry.Value);
-            }
-        }
-
+        length += MetadataLength(trailers);
         var block = new byte[length];
         var written = 0;
         if (withHeaders)
@@ -972,18 +922,28 @@ internal sealed partial class DirectSyncConnection : IHpackHeaderHandler
             written += HpackEncoder.WriteLiteral(block.AsSpan(written), "grpc-message", message);
         }
 
-        if (trailers is not null)
+        written += WriteMetadata(block.AsSpan(written), trailers);
+
+        WriteFrameLocked(Http2FrameType.Headers, Http2Frame.EndHeaders | Http2Frame.EndStream, streamId, block.AsSpan(0, written));
+    }
+
+    /// <summary>Bytes the text entries of <paramref name="metadata"/> take as HPACK literals (binary entries are not sent).</summary>
+    private static int MetadataLength(Metadata? metadata) =>
+        metadata?.Where(e => !e.IsBinary).Sum(e => HpackEncoder.LiteralLength(e.Key, e.Value)) ?? 0;
+
+    /// <summary>Writes the text entries of <paramref name="metadata"/> as HPACK literals; returns the bytes written.</summary>
+    private static int WriteMetadata(Span<byte> destination, Metadata? metadata)
+    {
+        var written = 0;
+        foreach (var entry in metadata ?? [])
         {
-            foreach (var entry in trailers)
+            if (!entry.IsBinary)
             {
-                if (!entry.IsBinary)
-                {
-                    written += HpackEncoder.WriteLiteral(block.AsSpan(written), entry.Key, entry.Value);
-                }
+                written += HpackEncoder.WriteLiteral(destination[written..], entry.Key, entry.Value);
             }
         }
 
-        WriteFrameLocked(Http2FrameType.Headers, Http2Frame.EndHeaders | Http2Frame.EndStream, streamId, block.AsSpan(0, written));
+        return written;
     }
 
     /// <summary>No new streams (the server stops, or a request that is not Sync came): GOAWAY, then close once the streams ended.</summary>

@@ -291,30 +291,12 @@ internal sealed class DirectSyncRouter
 
     private static bool AppendFragment(Http2Frame frame, ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> block)
     {
-        if (frame.Type == Http2FrameType.Headers)
+        if (frame.TryGetContent(payload, out var fragment) is not null)
         {
-            if ((frame.Flags & Http2Frame.Padded) != 0)
-            {
-                if (payload.Length < 1 || payload.FirstSpan[0] >= payload.Length)
-                {
-                    return false;
-                }
-
-                payload = payload.Slice(1, payload.Length - 1 - payload.FirstSpan[0]);
-            }
-
-            if ((frame.Flags & Http2Frame.PriorityFlag) != 0)
-            {
-                if (payload.Length < 5)
-                {
-                    return false;
-                }
-
-                payload = payload.Slice(5);
-            }
+            return false;
         }
 
-        foreach (var segment in payload)
+        foreach (var segment in fragment)
         {
             block.Write(segment.Span);
         }

@@ -75,6 +75,50 @@ internal readonly record struct Http2Frame(int Length, Http2FrameType Type, byte
         BinaryPrimitives.WriteUInt32BigEndian(destination[5..], (uint)streamId);
     }
 
+    /// <summary>
+    /// The content of a DATA or HEADERS frame: its padding (PADDED) and, for HEADERS, its priority fields (PRIORITY)
+    /// removed; any other frame's payload as it is.
+    /// </summary>
+    /// <param name="payload">The frame's payload.</param>
+    /// <param name="content">The content.</param>
+    /// <returns>Null, or what is wrong with the frame (a PROTOCOL_ERROR).</returns>
+    public string? TryGetContent(ReadOnlySequence<byte> payload, out ReadOnlySequence<byte> content)
+    {
+        content = payload;
+        if (Type is not (Http2FrameType.Data or Http2FrameType.Headers))
+        {
+            return null;
+        }
+
+        if (Has(Padded))
+        {
+            if (content.Length < 1)
+            {
+                return $"A padded {Type} frame without its pad length.";
+            }
+
+            var pad = content.FirstSpan[0];
+            if (pad >= content.Length)
+            {
+                return $"A {Type} frame's padding ({pad}) is not shorter than its payload.";
+            }
+
+            content = content.Slice(1, content.Length - 1 - pad);
+        }
+
+        if (Type == Http2FrameType.Headers && Has(PriorityFlag))
+        {
+            if (content.Length < 5)
+            {
+                return "HEADERS with PRIORITY shorter than its priority fields.";
+            }
+
+            content = content.Slice(5);
+        }
+
+        return null;
+    }
+
     /// <summary>Whether a flag is set.</summary>
     /// <param name="flag">The flag.</param>
     /// <returns>True when set.</returns>

@@ -21,9 +21,6 @@ internal struct RequestFields
     /// <summary>Whether the request is a Sync call.</summary>
     public readonly bool IsSync => _post && _syncPath && _grpcContent;
 
-    /// <summary>The request's path, when it was not Sync's (for the router's decision and the log).</summary>
-    public bool HasPath { get; private set; }
-
     /// <summary>grpc-encoding, if sent.</summary>
     public string? Encoding { get; private set; }
 
@@ -46,7 +43,6 @@ internal struct RequestFields
             }
             else if (name.SequenceEqual(":path"u8))
             {
-                HasPath = true;
                 _syncPath = value.SequenceEqual(DirectSyncRouter.SyncPathBytes);
             }
 

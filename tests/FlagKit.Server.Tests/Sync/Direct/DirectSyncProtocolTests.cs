@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using FlagKit.Server.Sync.Direct;
 
 namespace FlagKit.Server.Tests.Sync.Direct;
@@ -11,28 +10,22 @@ namespace FlagKit.Server.Tests.Sync.Direct;
 public sealed class DirectSyncProtocolTests
 {
     private TestFlagServer _server = null!;
-    private TcpClient _tcp = null!;
-    private NetworkStream _socket = null!;
+    private DirectSyncRawClient _client = null!;
 
     [SetUp]
     public async Task Connect()
     {
         _server = await TestFlagServer.StartAsync();
-        _tcp = new TcpClient();
-        await _tcp.ConnectAsync(_server.Address.Host, _server.Address.Port);
-        _socket = _tcp.GetStream();
 
         // Preface, empty SETTINGS, then a Sync request: the connection is served by the direct path.
-        await _socket.WriteAsync(Http2Frame.ClientPreface.ToArray());
-        await WriteFrameAsync(Http2FrameType.Settings, 0, 0, []);
-        await WriteFrameAsync(Http2FrameType.Headers, Http2Frame.EndHeaders, 1, SyncRequestBlock());
+        _client = await DirectSyncRawClient.ConnectAsync(_server.Address);
+        await _client.OpenSyncAsync(1, hello: false);
     }
 
     [TearDown]
     public async Task Disconnect()
     {
-        await _socket.DisposeAsync();
-        _tcp.Dispose();
+        await _client.DisposeAsync();
         await _server.DisposeAsync();
     }
 
@@ -40,9 +33,9 @@ public sealed class DirectSyncProtocolTests
     public async Task Ping_AnsweredWithAckAndTheSamePayload()
     {
         byte[] payload = [1, 2, 3, 4, 5, 6, 7, 8];
-        await WriteFrameAsync(Http2FrameType.Ping, 0, 0, payload);
+        await _client.WriteFrameAsync(Http2FrameType.Ping, 0, 0, payload);
 
-        var (frame, body) = await ReadUntilAsync(f => f.Type == Http2FrameType.Ping);
+        var (frame, body) = await _client.ReadUntilAsync(f => f.Type == Http2FrameType.Ping);
 
         Assert.That(frame.Flags & Http2Frame.Ack, Is.EqualTo(Http2Frame.Ack));
         Assert.That(body, Is.EqualTo(payload));
@@ -52,16 +45,16 @@ public sealed class DirectSyncProtocolTests
     [Test]
     public async Task SyncRequest_AnsweredWithStatus200AndGrpcContentTypeHeaders()
     {
-        var (frame, _) = await ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 1);
+        var (frame, _) = await _client.ReadUntilAsync(f => f.Type == Http2FrameType.Headers && f.StreamId == 1);
         Assert.That(frame.Flags & Http2Frame.EndStream, Is.Zero, "the stream is accepted and stays open for Hello");
     }
 
     [Test]
     public async Task WindowUpdateOfZeroOnTheConnection_EndsItWithGoAwayProtocolError()
     {
-        await WriteFrameAsync(Http2FrameType.WindowUpdate, 0, 0, [0, 0, 0, 0]);
+        await _client.WriteFrameAsync(Http2FrameType.WindowUpdate, 0, 0, [0, 0, 0, 0]);
 
-        var (_, body) = await ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        var (_, body) = await _client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
 
         Assert.That((Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(4)), Is.EqualTo(Http2ErrorCode.ProtocolError));
         Assert.That(System.Text.Encoding.UTF8.GetString(body.AsSpan(8)), Does.Contain("WINDOW_UPDATE"));
@@ -70,9 +63,9 @@ public sealed class DirectSyncProtocolTests
     [Test]
     public async Task FrameLargerThanTheMaxFrameSize_EndsTheConnectionWithGoAwayFrameSizeError()
     {
-        await WriteFrameAsync(Http2FrameType.Data, 0, 1, new byte[Http2Frame.DefaultMaxFrameSize + 1]);
+        await _client.WriteFrameAsync(Http2FrameType.Data, 0, 1, new byte[Http2Frame.DefaultMaxFrameSize + 1]);
 
-        var (_, body) = await ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        var (_, body) = await _client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
 
         Assert.That((Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(4)), Is.EqualTo(Http2ErrorCode.FrameSizeError));
     }
@@ -81,52 +74,10 @@ public sealed class DirectSyncProtocolTests
     public async Task CorruptHeaderBlock_EndsTheConnectionWithGoAwayCompressionError()
     {
         // Index 0 is never valid in HPACK.
-        await WriteFrameAsync(Http2FrameType.Headers, Http2Frame.EndHeaders, 3, [0x80]);
+        await _client.WriteFrameAsync(Http2FrameType.Headers, Http2Frame.EndHeaders, 3, [0x80]);
 
-        var (_, body) = await ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+        var (_, body) = await _client.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
 
         Assert.That((Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(4)), Is.EqualTo(Http2ErrorCode.CompressionError));
-    }
-
-    private static byte[] SyncRequestBlock()
-    {
-        (string Name, string Value)[] fields =
-        [
-            (":method", "POST"), (":scheme", "http"), (":path", DirectSyncRouter.SyncPath), (":authority", "localhost"),
-            ("content-type", "application/grpc"), ("te", "trailers"), ("authorization", "Bearer " + TestFlagServer.SdkKey),
-        ];
-        var block = new byte[fields.Sum(f => HpackEncoder.LiteralLength(f.Name, f.Value))];
-        var written = 0;
-        foreach (var (name, value) in fields)
-        {
-            written += HpackEncoder.WriteLiteral(block.AsSpan(written), name, value);
-        }
-
-        return block;
-    }
-
-    private async Task WriteFrameAsync(Http2FrameType type, byte flags, int streamId, byte[] payload)
-    {
-        var frame = new byte[Http2Frame.HeaderLength + payload.Length];
-        Http2Frame.Write(frame, payload.Length, type, flags, streamId);
-        payload.CopyTo(frame, Http2Frame.HeaderLength);
-        await _socket.WriteAsync(frame);
-    }
-
-    private async Task<(Http2Frame Frame, byte[] Payload)> ReadUntilAsync(Func<Http2Frame, bool> wanted)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var header = new byte[Http2Frame.HeaderLength];
-        while (true)
-        {
-            await _socket.ReadExactlyAsync(header, timeout.Token);
-            var frame = Http2Frame.Read(header);
-            var payload = new byte[frame.Length];
-            await _socket.ReadExactlyAsync(payload, timeout.Token);
-            if (wanted(frame))
-            {
-                return (frame, payload);
-            }
-        }
     }
 }
